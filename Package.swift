@@ -1,0 +1,59 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Our own targets build in Swift 6 language mode with every warning an error.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+// System C libraries come from Debian's -dev packages; each module map lives in
+// Sources/<Name>/module.modulemap and includes a shim.h with static inline wrappers
+// for the variadic functions and function-like macros Swift cannot import.
+// SQLite is NOT taken from the system (Debian ships 3.40.1, which has the WAL-reset
+// bug fixed in 3.51.3): it comes from vapor/sqlite-nio's VaporCSQLite module (3.54.x).
+let cLibraries: [Target] = [
+    .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+]
+
+let package = Package(
+    name: "swiftstream",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftstream", targets: ["swiftstream"]),
+        .library(name: "SwiftStream", targets: ["SwiftStream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Only for its bundled SQLite (module VaporCSQLite); pinned because that module is not a public product.
+        .package(url: "https://github.com/vapor/sqlite-nio", exact: "1.13.2"),
+    ],
+    targets: cLibraries + [
+        .target(
+            name: "SwiftStream",
+            dependencies: [
+                "CLZ4",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SwiftStreamCLI",
+            dependencies: [
+                "SwiftStream", "CCurl", "COpenSSL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "swiftstream", dependencies: ["SwiftStreamCLI"], swiftSettings: strict),
+        .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream"], swiftSettings: strict),
+        .testTarget(name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["SwiftStream"], swiftSettings: strict
+        ),
+    ]
+)

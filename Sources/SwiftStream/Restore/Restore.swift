@@ -1,0 +1,55 @@
+import Logging
+
+/// A replica with its configured name, as restore and the listing commands see it.
+public struct NamedReplica: Sendable {
+    public var name: String
+    public var client: any ReplicaClient
+
+    public init(name: String, client: any ReplicaClient) {
+        self.name = name
+        self.client = client
+    }
+}
+
+/// What `restore` will restore: a replica, one of its generations, and that generation's
+/// latest object time.
+public struct RestoreTarget: Sendable {
+    public var replica: NamedReplica
+    public var generation: Generation
+    public var updatedAt: Timestamp
+}
+
+/// Progress of a running restore, for the terminal progress line.
+public struct RestoreProgress: Sendable {
+    /// Compressed bytes read from the replica so far / in total.
+    public var bytesDone: Int64
+    public var bytesTotal: Int64
+    /// WAL segments applied so far / in total.
+    public var segmentsDone: Int
+    public var segmentsTotal: Int
+}
+
+/// Options of one restore (restore.md §4).
+public struct RestoreOptions: Sendable {
+    /// Output database path; the restore writes `<output>.tmp` and renames it on success.
+    public var outputPath: String
+    /// Replay WAL indices up to and including this one (`-index`, hex on the command line).
+    public var index: Int?
+    /// Point in time (`-timestamp`): only objects whose listing time is <= this are used.
+    public var timestamp: Timestamp?
+    /// Number of WAL segments downloaded and decompressed ahead of the apply loop.
+    public var parallelism: Int
+    /// Called from time to time while restoring (any thread).
+    public var progress: (@Sendable (RestoreProgress) -> Void)?
+
+    public init(
+        outputPath: String, index: Int? = nil, timestamp: Timestamp? = nil, parallelism: Int = 8,
+        progress: (@Sendable (RestoreProgress) -> Void)? = nil
+    ) {
+        self.outputPath = outputPath
+        self.index = index
+        self.timestamp = timestamp
+        self.parallelism = max(1, parallelism)
+        self.progress = progress
+    }
+}

@@ -1,0 +1,3 @@
+import SwiftStreamCLI
+
+await SwiftStreamMain.run()

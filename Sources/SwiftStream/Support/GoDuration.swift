@@ -8,6 +8,7 @@ public enum GoDuration {
     /// An error from `parse(_:)`, with Go's `time.ParseDuration` message.
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Parses Go duration syntax (`time.ParseDuration`): an optional sign, then one or more

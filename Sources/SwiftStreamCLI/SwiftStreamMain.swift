@@ -28,7 +28,8 @@ public enum SwiftStreamMain {
         let out = BufferSink()
         let err = BufferSink(isTerminal: standardErrorIsTerminal)
         let context = CommandContext(
-            environment: environment, log: LogOutput(standardOutput: out, standardError: err),
+            environment: withLitestreamCredentials(environment),
+            log: LogOutput(standardOutput: out, standardError: err),
             restoreEngine: restoreEngine, now: now
         )
         let code = await SwiftStreamCommand.run(arguments, context: context)
@@ -44,6 +45,18 @@ public enum SwiftStreamMain {
         ] {
             if let value = getenv(from), getenv(to) == nil { setenv(to, value, 1) }
         }
+    }
+
+    /// `environment` with the same copying applied.
+    static func withLitestreamCredentials(_ environment: [String: String]) -> [String: String] {
+        var result = environment
+        for (from, to) in [
+            ("LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+            ("LITESTREAM_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        ] {
+            if let value = environment[from], environment[to] == nil { result[to] = value }
+        }
+        return result
     }
 
     /// The process environment as a dictionary.

@@ -130,3 +130,29 @@ import Testing
         )
     }
 }
+
+@Suite struct SecretRedactionTests {
+    @Test func urlErrorsNeverShowPasswords() {
+        let message = errorText { _ = try ReplicaConfig(url: "sftp://user:hunter2@host:bad/db").resolve() }
+        #expect(message == "parse \"sftp://user:xxxxx@host:bad/db\": invalid port \":bad\" after host")
+        #expect(ReplicaURL.redacted("s3://bkt/db") == "s3://bkt/db")
+        #expect(ReplicaURL.redacted("sftp://u@h/p") == "sftp://u@h/p")
+        #expect(ReplicaURL.redacted("sftp://u:p@ss@h/p") == "sftp://u:xxxxx@h/p")
+    }
+
+    @Test func settingsDescriptionsHideSecrets() throws {
+        var config = ReplicaConfig(url: "abs://acct@container/db")
+        config.accountKey = "ACCOUNTKEY"
+        let settings = try config.resolve()
+        #expect(!"\(settings)".contains("ACCOUNTKEY"))
+        guard case .abs(let abs) = settings.backend else { return }
+        #expect(!abs.description.contains("ACCOUNTKEY"))
+    }
+
+    @Test func litestreamCredentialsAreCopiedWhenAWSOnesAreUnset() {
+        let env = SwiftStreamMain.withLitestreamCredentials([
+            "LITESTREAM_ACCESS_KEY_ID": "L1", "LITESTREAM_SECRET_ACCESS_KEY": "L2", "AWS_SECRET_ACCESS_KEY": "A2",
+        ])
+        #expect(env["AWS_ACCESS_KEY_ID"] == "L1" && env["AWS_SECRET_ACCESS_KEY"] == "A2")
+    }
+}

@@ -180,12 +180,20 @@ final class ProgressLine: Sendable {
     init(sink: any OutputSink) { self.sink = sink }
 
     func update(_ progress: RestoreProgress) {
+        draw(
+            bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, segmentsDone: progress.segmentsDone,
+            segmentsTotal: progress.segmentsTotal
+        )
+    }
+
+    /// Redraws the line: `restoring: 1.5/3.0 MB, wal segments 1/4, 2.0 MB/s`.
+    func draw(bytesDone: Int64, bytesTotal: Int64, segmentsDone: Int, segmentsTotal: Int) {
         let elapsed = Double(Timestamp.now().nanoseconds - start.nanoseconds) / 1e9
-        let megabytes = Double(progress.bytesDone) / 1_000_000
+        let megabytes = Double(bytesDone) / 1_000_000
         let rate = elapsed > 0 ? megabytes / elapsed : 0
         let line =
-            "\rrestoring: \(Self.decimal(megabytes, 1))/\(Self.decimal(Double(progress.bytesTotal) / 1_000_000, 1)) MB"
-            + ", wal segments \(progress.segmentsDone)/\(progress.segmentsTotal)"
+            "\rrestoring: \(Self.decimal(megabytes, 1))/\(Self.decimal(Double(bytesTotal) / 1_000_000, 1)) MB"
+            + ", wal segments \(segmentsDone)/\(segmentsTotal)"
             + ", \(Self.decimal(rate, 1)) MB/s\u{1B}[K"
         drawn.withLock { $0 = true }
         sink.write(line)

@@ -122,7 +122,7 @@ extension ReplicaConfig {
     private func parsedURL() throws(SwiftStreamError) -> ReplicaURL {
         let parsed = try ReplicaURL(parsing: url)
         if parsed.scheme.isEmpty {
-            throw SwiftStreamError(.invalidConfiguration, "replica url scheme required: \(url)")
+            throw SwiftStreamError(.invalidConfiguration, "replica url scheme required: \(ReplicaURL.redacted(url))")
         }
         return parsed
     }

@@ -22,8 +22,22 @@ public struct ReplicaURL: Sendable, Equatable {
         text.prefixMatch(of: /[A-Za-z0-9_]+:\/\//) != nil
     }
 
-    /// Parses `text` like Go's `url.Parse`; throws its error texts for bad ports and escapes.
+    /// `text` with the password of its userinfo part (if any) replaced by `xxxxx`, for messages.
+    public static func redacted(_ text: String) -> String {
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let authorityStart = schemeEnd.upperBound
+        let authorityEnd = text[authorityStart...].firstIndex(of: "/") ?? text.endIndex
+        let authority = text[authorityStart..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return text
+        }
+        return String(text[..<text.index(after: colon)]) + "xxxxx" + String(text[at...])
+    }
+
+    /// Parses `text` like Go's `url.Parse`; throws its error texts for bad ports and escapes
+    /// (with any password redacted).
     public init(parsing text: String) throws(SwiftStreamError) {
+        let shown = Self.redacted(text)
         var rest = Substring(text)
         fragment = nil
         if let hash = rest.firstIndex(of: "#") {
@@ -34,7 +48,7 @@ public struct ReplicaURL: Sendable, Equatable {
         if let colon = rest.firstIndex(of: ":") {
             let candidate = rest[..<colon]
             if candidate.isEmpty {
-                throw SwiftStreamError(.invalidConfiguration, "parse \"\(text)\": missing protocol scheme")
+                throw SwiftStreamError(.invalidConfiguration, "parse \"\(shown)\": missing protocol scheme")
             }
             if let first = candidate.first, first.isASCII, first.isLetter,
                 candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
@@ -60,21 +74,21 @@ public struct ReplicaURL: Sendable, Equatable {
                 let userinfo = authority[..<at]
                 authority = authority[authority.index(after: at)...]
                 if let colon = userinfo.firstIndex(of: ":") {
-                    user = try Self.unescape(String(userinfo[..<colon]), in: text)
-                    password = try Self.unescape(String(userinfo[userinfo.index(after: colon)...]), in: text)
+                    user = try Self.unescape(String(userinfo[..<colon]), in: shown)
+                    password = try Self.unescape(String(userinfo[userinfo.index(after: colon)...]), in: shown)
                 } else {
-                    user = try Self.unescape(String(userinfo), in: text)
+                    user = try Self.unescape(String(userinfo), in: shown)
                 }
             }
             host = String(authority)
             if let port = Self.portPart(of: host), !port.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) {
                 throw SwiftStreamError(
-                    .invalidConfiguration, "parse \"\(text)\": invalid port \"\(port)\" after host"
+                    .invalidConfiguration, "parse \"\(shown)\": invalid port \"\(port)\" after host"
                 )
             }
         }
         rawPath = String(rest)
-        path = try Self.unescape(rawPath, in: text)
+        path = try Self.unescape(rawPath, in: shown)
     }
 
     /// Litestream's `ParseReplicaURL` path: for `file` the whole URL without its scheme, cleaned

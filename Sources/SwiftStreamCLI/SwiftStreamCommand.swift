@@ -45,22 +45,18 @@ public enum SwiftStreamCommand {
         }
         let rest = Array(arguments.dropFirst())
         let parsed: FlagSet.Parsed
-        if command == VersionCommand.self {
-            parsed = FlagSet.Parsed()  // Litestream's version command ignores its arguments.
-        } else {
-            do {
-                parsed = try command.flags.parse(rest)
-            } catch {
-                switch error {
-                case .help:
-                    context.standardOutput.write(command.usage)
-                    return 1
-                case .invalid(let message):
-                    // Go's flag package prints the error and the usage, then Litestream logs it.
-                    context.standardError.write(message + "\n")
-                    context.standardOutput.write(command.usage)
-                    return fail(message, context: context)
-                }
+        do {
+            parsed = try command.flags.parse(rest)
+        } catch {
+            switch error {
+            case .help:
+                context.standardOutput.write(command.usage)
+                return 1
+            case .invalid(let message):
+                // Go's flag package prints the error and the usage, then Litestream logs it.
+                context.standardError.write(message + "\n")
+                context.standardOutput.write(command.usage)
+                return fail(message, context: context)
             }
         }
         do {

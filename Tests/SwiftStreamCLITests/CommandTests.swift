@@ -72,13 +72,13 @@ struct ReplicaFixture {
         #expect(result.standardError.hasSuffix(" ERROR failed to run error=\"swiftstream foo: unknown command\"\n"))
     }
 
-    @Test(arguments: ["databases", "generations", "replicate", "restore", "snapshots", "wal"])
+    @Test(arguments: ["databases", "generations", "replicate", "restore", "snapshots", "version", "wal"])
     func commandHelpGoesToStdoutWithExitCode1(command: String) async {
         for flag in ["-h", "-help", "--help"] {
             let result = await SwiftStreamMain.run([command, flag])
             #expect(result.exitCode == 1)
             #expect(result.standardOutput.contains("swiftstream \(command)"))
-            #expect(result.standardOutput.contains("\t-config PATH\n"))
+            #expect(command == "version" || result.standardOutput.contains("\t-config PATH\n"))
             #expect(result.standardError.isEmpty)
         }
     }

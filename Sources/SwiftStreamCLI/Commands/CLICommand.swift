@@ -21,7 +21,8 @@ extension CLICommand {
 
     /// The full usage text printed by `-h`.
     static var usage: String {
-        var text = usageHead + "\nArguments:\n\n" + flags.usage
+        var text = usageHead
+        if !flags.flags.isEmpty { text += "\nArguments:\n\n" + flags.usage }
         if !usageTail.isEmpty { text += usageTail }
         return text
     }

@@ -3,7 +3,8 @@ import COpenSSL
 import SwiftStream
 
 /// `version`: prints the build's version, then the versions of the C libraries it runs with
-/// (cli-and-config.md §2.7). Extra arguments are ignored, as in Litestream.
+/// (cli-and-config.md §2.7). Positional arguments are ignored, as in Litestream (whose version
+/// command still parses flags, so `-h` prints its usage).
 struct VersionCommand: CLICommand {
     static let name = "version"
     static let summary = "prints the binary version"

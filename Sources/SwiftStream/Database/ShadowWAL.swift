@@ -177,7 +177,8 @@ enum ShadowWAL {
             if valid > 0 {
                 try batch.withUnsafeBytes {
                     try FileIO.pwriteAll(
-                        tempFD, UnsafeRawBufferPointer(rebasing: $0[0..<(valid * frameSize)]), at: staged, path: tempPath)
+                        tempFD, UnsafeRawBufferPointer(rebasing: $0[0..<(valid * frameSize)]), at: staged,
+                        path: tempPath)
                 }
                 staged += valid * frameSize
                 offset += valid * frameSize

@@ -324,7 +324,8 @@ public actor Replica {
             guard batch.count == count else { throw SwiftStreamError(.io, "read \(path): unexpected EOF") }
             var frameStart = 0
             while frameStart < count {
-                let salt = UInt64(WAL.readBE32(batch, frameStart + 8)) << 32 | UInt64(WAL.readBE32(batch, frameStart + 12))
+                let salt =
+                    UInt64(WAL.readBE32(batch, frameStart + 8)) << 32 | UInt64(WAL.readBE32(batch, frameStart + 12))
                 if previousSalt != 0 && previousSalt != salt {
                     let at = WALPosition(generation: start.generation, index: start.index, offset: offset + frameStart)
                     throw SwiftStreamError(.corrupt, "replica salt mismatch: \(at)")

@@ -38,7 +38,8 @@ public actor Database {
 
     var handles: Handles?
     var readLockHeld = false
-    /// The one read-only descriptor on the database file, kept until `close` (POSIX locks, §13).
+    /// The read-only descriptor on the database file for snapshots; process-wide and never
+    /// closed (POSIX locks, replication.md §13).
     var databaseDescriptor: Int32 = -1
     /// Snapshots in progress; Litestream's checkpoint mutex (checkpoints are skipped while > 0).
     var snapshotsInProgress = 0
@@ -235,11 +236,7 @@ public actor Database {
         releaseReadLock()
         handles = nil
         idleSnapshotConnections.removeAll()
-        // Only now that every SQLite connection is closed may the descriptor go (POSIX locks).
-        if databaseDescriptor >= 0 {
-            Glibc.close(databaseDescriptor)
-            databaseDescriptor = -1
-        }
+        databaseDescriptor = -1  // never closed: see DatabaseFileDescriptor
         if let firstError { throw firstError }
     }
 
@@ -270,12 +267,10 @@ public actor Database {
         }
         let ownership = FileOwnership(file: fileStatus, directory: directoryStatus)
         let writer = try openConnection()
-        if databaseDescriptor < 0 {
-            do {
-                databaseDescriptor = try FileIO.open(path, O_RDONLY)
-            } catch {
-                throw SwiftStreamError.wrap("open db file descriptor", error)
-            }
+        do {
+            databaseDescriptor = try DatabaseFileDescriptor.descriptor(for: path)
+        } catch {
+            throw SwiftStreamError.wrap("open db file descriptor", error)
         }
         let mode = try writer.scalarText("PRAGMA journal_mode = wal;")
         guard mode == "wal" else {

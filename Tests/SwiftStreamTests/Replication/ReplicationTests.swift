@@ -206,4 +206,59 @@ struct ReplicationTests {
         #expect(try contentDigest(path: restored) == app.digest())
         #expect(try SQLiteConnection(path: restored, readOnly: true).integrityCheck() == "ok")
     }
+
+    @Test func frequentCheckpointsUnderConcurrentWritesRestoreExactly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let replicaRoot = directory.path + "/replica"
+        let app = try AppWriter(path: databasePath)
+        let client = FileReplicaClient(root: replicaRoot)
+        var settings = fastSettings(minCheckpointPages: 4)
+        settings.monitorInterval = .milliseconds(10)
+        var replicaSettings = fastReplicaSettings()
+        replicaSettings.syncInterval = .milliseconds(10)
+        replicaSettings.snapshotInterval = .milliseconds(150)
+        let logs = LogRecorder()
+        let database = Database(
+            path: databasePath, settings: settings,
+            replicas: [(name: "file", client: client, settings: replicaSettings)], logger: logs.logger())
+
+        try await withRunningDatabase(database) {
+            // Two writers race the checkpoints: the app's own connection and a second one.
+            let other = try AppWriter(path: databasePath)
+            async let first: Void = app.write(batches: 150, rows: 2, pause: .milliseconds(1))
+            async let second: Void = other.write(batches: 150, rows: 1, pause: .milliseconds(2))
+            _ = try await (first, second)
+            try await waitUntil("replica catches up") { try await database.replicasCaughtUp() }
+        }
+        #expect(logs.messages("sync error").isEmpty, "\(logs.messages("sync error").map(\.metadata))")
+        #expect(logs.messages("monitor error").isEmpty, "\(logs.messages("monitor error").map(\.metadata))")
+        let listing = try await ReplicaListing(client)
+        #expect(listing.generations.count == 1)
+        #expect(Set(listing.segments.map(\.index)).count > 5)
+        try await checkSegments(client, generation: listing.generations[0], pageSize: 4096)
+        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
+        #expect(try contentDigest(path: restored) == app.digest())
+        #expect(try SQLiteConnection(path: restored, readOnly: true).integrityCheck() == "ok")
+    }
+
+    @Test func checkpointIntervalStartsNewIndexWhenTheDatabaseFileIsOld() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let app = try AppWriter(path: databasePath)
+        let client = FileReplicaClient(root: directory.path + "/replica")
+        var settings = fastSettings()
+        settings.checkpointInterval = .milliseconds(300)
+        let database = Database(
+            path: databasePath, settings: settings,
+            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: LogRecorder().logger())
+        try await withRunningDatabase(database) {
+            try app.insert(rows: 3)
+            try await waitUntil("index 1") { try await database.position()?.index ?? 0 >= 1 }
+            try await waitUntil("replica catches up") { try await database.replicasCaughtUp() }
+        }
+        #expect(try await ReplicaListing(client).segments.contains { $0.index == 1 && $0.offset == 0 })
+    }
 }

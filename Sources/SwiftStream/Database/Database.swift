@@ -94,6 +94,15 @@ public actor Database {
         return path.contains("/") ? dir + "/" + name : name
     }
 
+    /// The modes Litestream gives replica files and directories for the database at `path`: the
+    /// database file's mode and its parent directory's (0600 / 0700 when they cannot be read),
+    /// for `FileReplicaClient(root:fileMode:directoryMode:)`.
+    public static func replicaFileModes(forDatabaseAt path: String) -> (file: mode_t, directory: mode_t) {
+        let file = (try? FileIO.fileStatus(path))?.map { $0.st_mode & 0o7777 } ?? 0o600
+        let directory = (try? FileIO.fileStatus(Path.dirname(path)))?.map { $0.st_mode & 0o7777 } ?? 0o700
+        return (file, directory)
+    }
+
     nonisolated func generationDirectory(_ generation: Generation) -> String {
         metaPath + "/generations/" + generation.id
     }

@@ -186,7 +186,10 @@ public actor Database {
     public func close(timeout: Duration? = nil) async throws {
         guard !isClosed else { return }
         var firstError: (any Error)?
-        if handles != nil {
+        // Unlike Litestream, the final sync also runs when the monitor loop never initialised
+        // the database (e.g. an -exec child that wrote and exited within the first interval):
+        // sync() initialises it if the file exists.
+        do {
             do {
                 try sync()
             } catch {

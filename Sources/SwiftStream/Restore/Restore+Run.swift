@@ -172,7 +172,7 @@ extension Restore {
                             "applied wal",
                             metadata: [
                                 "generation": "\(plan.generation)", "index": "\(segment.index)",
-                                "elapsed": "\(ContinuousClock.now - indexStart)",
+                                "elapsed": "\((ContinuousClock.now - indexStart).goDescription)",
                             ])
                     }
                     progress?(plan.progress(bytesDone: bytesDone, segmentsDone: applied))

@@ -173,3 +173,18 @@ public enum GoDuration {
         "h": 3_600_000_000_000,
     ]
 }
+
+extension Duration {
+    /// Whole nanoseconds (saturating), for Go-style formatting.
+    public var goNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = product.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow2 { return seconds < 0 ? .min : .max }
+        return sum
+    }
+
+    /// Go's `time.Duration` text (`4.088528ms`), as Litestream logs `elapsed`.
+    public var goDescription: String { GoDuration.format(goNanoseconds) }
+}

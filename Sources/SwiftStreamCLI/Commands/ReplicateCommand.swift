@@ -66,10 +66,3 @@ struct ReplicateCommand: CLICommand {
     }
 }
 
-/// Runs the replication daemon for `config` until it is told to stop; returns the exit code.
-///
-/// `execCommand` is the `-exec` (or config `exec`) command line, not yet split into words.
-/// Not implemented in this build yet: it fails with `replicate is not implemented yet`.
-func runReplicate(config: Config, execCommand: String?, logger: Logger) async throws -> Int32 {
-    throw SwiftStreamError(.internalError, "replicate is not implemented yet")
-}

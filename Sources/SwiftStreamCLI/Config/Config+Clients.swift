@@ -6,9 +6,16 @@ extension ReplicaSettings {
     ///
     /// Only the file backend exists in this build; the other types keep their resolved settings
     /// (`backend`) and fail here with a clear error until their clients are wired in.
-    public func makeClient() throws(SwiftStreamError) -> any ReplicaClient {
+    /// `fileModes` are the modes of created files and directories (Litestream copies the
+    /// database file's and its directory's); the defaults are used when nil.
+    public func makeClient(fileModes: (file: mode_t, directory: mode_t)? = nil) throws(SwiftStreamError)
+        -> any ReplicaClient
+    {
         switch backend {
         case .file(let path):
+            if let fileModes {
+                return FileReplicaClient(root: path, fileMode: fileModes.file, directoryMode: fileModes.directory)
+            }
             return FileReplicaClient(root: path)
         case .s3, .gcs, .abs, .sftp:
             throw SwiftStreamError(

@@ -61,7 +61,7 @@ extension Config {
                 throw SwiftStreamError(
                     .invalidConfiguration,
                     "invalid sync-interval for replica \"\(replica.name)\" of \(database.path): "
-                        + "must be greater than 0, got \(GoDuration.format(replica.syncInterval.nanosecondCount))"
+                        + "must be greater than 0, got \(GoDuration.format(replica.syncInterval.goNanoseconds))"
                 )
             }
             if replica.retention > .zero && replica.retentionCheckInterval <= .zero {
@@ -69,7 +69,7 @@ extension Config {
                     .invalidConfiguration,
                     "invalid retention-check-interval for replica \"\(replica.name)\" of \(database.path): "
                         + "must be greater than 0 when retention is enabled, got "
-                        + GoDuration.format(replica.retentionCheckInterval.nanosecondCount)
+                        + GoDuration.format(replica.retentionCheckInterval.goNanoseconds)
                 )
             }
         }
@@ -229,17 +229,5 @@ extension ReplicaConfig {
         if s.host.isEmpty { throw SwiftStreamError(.invalidConfiguration, "host required for sftp replica") }
         if s.user.isEmpty { throw SwiftStreamError(.invalidConfiguration, "user required for sftp replica") }
         return s
-    }
-}
-
-extension Duration {
-    /// The duration as a signed nanosecond count (Go's `time.Duration`), saturating.
-    public var nanosecondCount: Int64 {
-        let (seconds, attoseconds) = components
-        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = ns.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
     }
 }

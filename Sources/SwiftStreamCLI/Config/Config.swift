@@ -9,6 +9,9 @@ public struct Config: Sendable, Equatable {
     public var databases: [DatabaseConfig] = []
     /// Child command for `replicate` (`exec`).
     public var exec: String = ""
+    /// swiftstream only (Litestream ignores the key): bound of the final sync at shutdown,
+    /// in nanoseconds (`final-sync-timeout`, default 8s); nil = default.
+    public var finalSyncTimeout: Int64?
     /// Top-level `access-key-id`, copied into every replica whose own value is empty.
     public var accessKeyID: String = ""
     /// Top-level `secret-access-key`, copied likewise.

@@ -30,6 +30,7 @@ enum ConfigDecoder {
             switch key {
             case "addr": config.addr = try string(value)
             case "exec": config.exec = try string(value)
+            case "final-sync-timeout": config.finalSyncTimeout = try duration(value)
             case "access-key-id": config.accessKeyID = try string(value)
             case "secret-access-key": config.secretAccessKey = try string(value)
             case "logging": config.logging = try logging(value)

@@ -1,0 +1,204 @@
+import Logging
+import SwiftStream
+
+/// Runs the replication daemon for `config` until it is told to stop; returns the exit code
+/// (replication.md §12, with swiftstream's deliberate changes, see docs/replicate.md).
+///
+/// 1. Split `execCommand` (go-shellwords rules) before touching any database.
+/// 2. Open every database, log `initialized db` and `replicating to` per replica.
+/// 3. Start the child, if any, right after the databases are open.
+/// 4. SIGINT/SIGTERM: forwarded to the child (every time, while it runs); without a child they
+///    start the shutdown.
+/// 5. When the child exits, for any reason, or a signal arrived without a child: stop the
+///    monitor loops and close every database, which makes the final sync (bounded by
+///    `final-sync-timeout`, default 8 s).
+/// 6. Exit with the child's exit code (128+N when it died of signal N); without a child 0.
+///    A failed final sync makes an otherwise successful run exit 1.
+func runReplicate(config: Config, execCommand: String?, logger: Logger) async throws -> Int32 {
+    let execArguments = try execCommand.map { command throws -> [String] in
+        do {
+            return try ShellWords.split(command)
+        } catch {
+            throw SwiftStreamError(.invalidArgument, "\(error)")
+        }
+    }
+    let settings = try config.validateForReplication()
+    logger.info("swiftstream", metadata: ["version": "\(VersionCommand.version)"])
+    if settings.isEmpty { logger.error("no databases specified in configuration") }
+
+    // Handlers first, so that a SIGTERM arriving while databases open is not lost.
+    let signals = SignalWatcher.start([SIGINT, SIGTERM])
+    defer { SignalWatcher.stop() }
+
+    var databases: [Database] = []
+    for database in settings {
+        let (core, replicas) = try coreSettings(database, config: config)
+        let instance = Database(path: database.path, settings: core, replicas: replicas, logger: logger)
+        do {
+            try await instance.open()
+        } catch {
+            throw SwiftStreamError.wrap("cannot open db \(database.path)", error)
+        }
+        logger.info("initialized db", metadata: ["path": "\(database.path)"])
+        for replica in database.replicas {
+            logger.info("replicating to", metadata: replicaLogMetadata(replica))
+        }
+        databases.append(instance)
+    }
+
+    var child: ChildProcess?
+    if let execArguments {
+        do {
+            child = try ChildProcess(execArguments)
+        } catch {
+            throw SwiftStreamError(.io, "cannot start exec command: \(error)")
+        }
+    }
+
+    let outcome = await supervise(databases: databases, child: child, signals: signals, logger: logger)
+
+    var closeFailed = false
+    for database in databases {
+        do {
+            try await database.close()
+        } catch {
+            closeFailed = true
+            logger.error("error closing db", metadata: ["db": "\(database.path)", "error": "\(error)"])
+        }
+    }
+    logger.info("swiftstream shut down")
+    switch outcome {
+    case .childExited(let status):
+        if status.shellStyleCode != 0 { return status.shellStyleCode }
+        return closeFailed ? 1 : 0
+    case .signal:
+        return closeFailed ? 1 : 0
+    }
+}
+
+/// Why the daemon stops.
+private enum Outcome: Sendable {
+    case childExited(ChildProcess.ExitStatus)
+    case signal(Int32)
+}
+
+private enum Event: Sendable {
+    case stop(Outcome)
+    case databaseStopped(String, String?)
+}
+
+/// Runs the monitor loops until the child exits or, without a child, a signal arrives; returns
+/// with every loop stopped.
+private func supervise(
+    databases: [Database], child: ChildProcess?, signals: AsyncStream<Int32>, logger: Logger
+) async -> Outcome {
+    await withTaskGroup(of: Event.self) { group in
+        for database in databases {
+            group.addTask {
+                do {
+                    try await database.run()
+                    return .databaseStopped(database.path, nil)
+                } catch {
+                    return .databaseStopped(database.path, "\(error)")
+                }
+            }
+        }
+        if let child {
+            group.addTask { .stop(.childExited(await child.wait())) }
+        }
+        group.addTask {
+            for await signal in signals {
+                guard let child else {
+                    logger.info(
+                        "signal received, swiftstream shutting down", metadata: ["signal": "\(signalName(signal))"])
+                    return .stop(.signal(signal))
+                }
+                guard child.poll() == nil else { continue }
+                logger.info(
+                    "sending signal to exec process",
+                    metadata: ["signal": "\(signalName(signal))", "pid": "\(child.pid)"])
+                do {
+                    try child.send(signal: signal)
+                } catch {
+                    logger.error("cannot signal exec process", metadata: ["error": "\(error)"])
+                }
+                logger.info("waiting for exec process to close")
+            }
+            // The stream only ends when the task is cancelled.
+            return .stop(.signal(0))
+        }
+        var outcome: Outcome = .signal(0)
+        while let event = await group.next() {
+            switch event {
+            case .stop(let reason):
+                outcome = reason
+                if case .childExited(let status) = reason {
+                    logger.info(
+                        "subprocess exited, swiftstream shutting down", metadata: ["status": "\(status)"])
+                }
+                group.cancelAll()
+                // Drain the remaining tasks (database loops end on cancellation).
+                while await group.next() != nil {}
+                return outcome
+            case .databaseStopped(let path, let error):
+                if let error {
+                    logger.error("database monitor stopped", metadata: ["db": "\(path)", "error": "\(error)"])
+                }
+            }
+        }
+        return outcome
+    }
+}
+
+/// The core engine's settings for one configured database, and its replicas with their clients.
+private func coreSettings(_ database: DatabaseSettings, config: Config) throws -> (
+    SwiftStream.DatabaseSettings, [(name: String, client: any ReplicaClient, settings: SwiftStream.ReplicaSettings)]
+) {
+    var core = SwiftStream.DatabaseSettings()
+    core.monitorInterval = database.monitorInterval
+    core.checkpointInterval = database.checkpointInterval
+    core.minCheckpointPageCount = database.minCheckpointPageCount
+    core.maxCheckpointPageCount = database.maxCheckpointPageCount
+    core.metaPath = database.metaPath
+    if let timeout = config.finalSyncTimeout { core.finalSyncTimeout = .nanoseconds(timeout) }
+    let modes = Database.replicaFileModes(forDatabaseAt: database.path)
+    var replicas: [(name: String, client: any ReplicaClient, settings: SwiftStream.ReplicaSettings)] = []
+    for replica in database.replicas {
+        var settings = SwiftStream.ReplicaSettings()
+        settings.syncInterval = replica.syncInterval
+        settings.retention = replica.retention
+        settings.retentionCheckInterval = replica.retentionCheckInterval
+        settings.snapshotInterval = replica.snapshotInterval
+        replicas.append((replica.name, try replica.makeClient(fileModes: modes), settings))
+    }
+    return (core, replicas)
+}
+
+/// Litestream's `replicating to` attributes; never credentials.
+private func replicaLogMetadata(_ replica: ReplicaSettings) -> Logger.Metadata {
+    var metadata: Logger.Metadata = [
+        "name": "\(replica.name)", "type": "\(replica.type)",
+        "sync-interval": "\(GoDuration.format(replica.syncInterval.goNanoseconds))",
+    ]
+    switch replica.backend {
+    case .file(let path):
+        metadata["path"] = "\(path)"
+    case .s3(let s3):
+        metadata["bucket"] = "\(s3.bucket)"
+        metadata["path"] = "\(s3.path)"
+        metadata["region"] = "\(s3.region)"
+        metadata["endpoint"] = "\(s3.endpoint)"
+    case .gcs(let gcs):
+        metadata["bucket"] = "\(gcs.bucket)"
+        metadata["path"] = "\(gcs.path)"
+    case .abs(let abs):
+        metadata["bucket"] = "\(abs.bucket)"
+        metadata["path"] = "\(abs.path)"
+        metadata["endpoint"] = "\(abs.endpoint)"
+    case .sftp(let sftp):
+        metadata["host"] = "\(sftp.host)"
+        metadata["user"] = "\(sftp.user)"
+        metadata["path"] = "\(sftp.path)"
+    }
+    return metadata
+}

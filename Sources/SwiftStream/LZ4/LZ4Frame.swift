@@ -51,7 +51,7 @@ public enum LZ4Frame {
     public static func decompress(_ input: [UInt8], sizeHint: Int = 0) throws -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(max(sizeHint, input.count * 3))
-        let decoder = try LZ4FrameDecoder()
+        let decoder = try LZ4FrameDecoder(outputChunk: min(4 << 20, max(64 << 10, input.count * 4)))
         try input.withUnsafeBytes { buffer in
             try decoder.feed(buffer) { output.append(contentsOf: $0) }
         }

@@ -1,6 +1,9 @@
 import Logging
 
 /// A replica with its configured name, as restore and the listing commands see it.
+/// Restoring a database from a replica (restore.md).
+public enum Restore {}
+
 public struct NamedReplica: Sendable {
     public var name: String
     public var client: any ReplicaClient

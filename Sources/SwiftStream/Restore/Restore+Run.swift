@@ -1,0 +1,408 @@
+import Logging
+
+extension Restore {
+    /// Chooses the replica and generation to restore (restore.md §3): per replica the generation
+    /// with the latest object time (restricted to `generation` and to generations whose time range
+    /// contains `timestamp`), then across replicas the strictly latest one (ties: config order).
+    /// Returns nil when nothing matches. Listing errors abort, as in Litestream.
+    public static func chooseTarget(
+        replicas: [NamedReplica], generation: Generation?, timestamp: Timestamp?
+    ) async throws -> RestoreTarget? {
+        var best: RestoreTarget?
+        for replica in replicas {
+            var local: RestoreTarget?
+            let generations: [Generation]
+            do {
+                generations = try await replica.client.generations()
+            } catch {
+                throw SwiftStreamError.wrap("cannot list generations of replica \"\(replica.name)\"", error)
+            }
+            for g in generations {
+                if let generation, generation != g { continue }
+                guard let bounds = try await replica.client.timeBounds(of: g) else { continue }
+                if let timestamp, timestamp < bounds.created || bounds.updated < timestamp { continue }
+                if local == nil || local.map({ $0.updatedAt < bounds.updated }) == true {
+                    local = RestoreTarget(replica: replica, generation: g, updatedAt: bounds.updated)
+                }
+            }
+            if let local, best == nil || best.map({ $0.updatedAt < local.updatedAt }) == true {
+                best = local
+            }
+        }
+        return best
+    }
+
+    /// Restores `target` into `options.outputPath` (restore.md §4).
+    ///
+    /// The snapshot is stream-decompressed into `<output>.tmp` while WAL segments are downloaded
+    /// and decompressed ahead in parallel; WAL indices are then applied strictly in order by
+    /// writing each committed frame's page into the file and truncating to the commit's database
+    /// size, which is what SQLite's `wal_checkpoint(TRUNCATE)` does to the file (so the result is
+    /// byte-identical to Litestream's restore). Unlike Litestream, every frame's salt and checksum
+    /// chain is verified and segment offsets must be contiguous, so a damaged or incomplete replica
+    /// is an error instead of a silently shorter database. On any failure `<output>.tmp` is removed
+    /// and nothing exists at the output path.
+    public static func run(target: RestoreTarget, options: RestoreOptions, logger: Logger) async throws {
+        let output = options.outputPath
+        guard !output.isEmpty else { throw SwiftStreamError(.invalidArgument, "output path required") }
+        if options.index != nil && options.timestamp != nil {
+            throw SwiftStreamError(.invalidArgument, "cannot specify index & timestamp to restore")
+        }
+        if FileIO.exists(output) {
+            throw SwiftStreamError(.invalidArgument, "cannot restore, output path already exists: \(output)")
+        }
+        let plan = try await RestorePlan.make(target: target, options: options)
+        var logger = logger
+        logger[metadataKey: "replica"] = "\(target.replica.name)"
+
+        let temp = output + ".tmp"
+        try FileIO.makeDirectories(Path.dirname(output), mode: 0o700)
+        let fd = try FileIO.open(temp, O_RDWR | O_CREAT | O_TRUNC, mode: 0o600)
+        do {
+            fchmod(fd, 0o600)
+            logger.info(
+                "restoring snapshot",
+                metadata: ["generation": "\(plan.generation)", "index": "\(plan.snapshot.index)", "path": "\(temp)"])
+            if plan.segments.isEmpty {
+                try await restoreSnapshot(plan: plan, client: target.replica.client, fd: fd, path: temp, options: options)
+                logger.info("snapshot only, finalizing database")
+            } else {
+                logger.info(
+                    "restoring wal files",
+                    metadata: [
+                        "generation": "\(plan.generation)", "index_min": "\(plan.snapshot.index)",
+                        "index_max": "\(plan.maxIndex)",
+                    ])
+                try await restoreWithWAL(
+                    plan: plan, client: target.replica.client, fd: fd, path: temp, options: options, logger: logger)
+                logger.info("renaming database from temporary location")
+            }
+            try FileIO.fsync(fd, path: temp)
+            close(fd)
+            try FileIO.rename(temp, output)
+            FileIO.fsyncDirectory(Path.dirname(output))
+        } catch {
+            close(fd)
+            try? FileIO.remove(temp)
+            throw error
+        }
+    }
+
+    private static func restoreSnapshot(
+        plan: RestorePlan, client: any ReplicaClient, fd: Int32, path: String, options: RestoreOptions
+    ) async throws {
+        let object = "\(plan.generation)/\(ReplicaPaths.snapshotName(index: plan.snapshot.index))"
+        do {
+            let decoder = try LZ4FrameDecoder()
+            var done: Int64 = 0
+            var lastReport: Int64 = 0
+            try await client.readSnapshot(plan.generation, index: plan.snapshot.index) { chunk in
+                try decoder.feed(chunk) { try FileIO.writeAll(fd, $0, path: path) }
+                done += Int64(chunk.count)
+                if let progress = options.progress, done - lastReport >= 1 << 22 {
+                    lastReport = done
+                    progress(plan.progress(bytesDone: done, segmentsDone: 0))
+                }
+            }
+            try decoder.finish()
+        } catch {
+            throw SwiftStreamError.wrap("cannot restore snapshot \(object) from \(client.location)", error)
+        }
+    }
+
+    private enum Fetched: Sendable {
+        case snapshot
+        case segment(Int, [UInt8], Int64)
+    }
+
+    private static func restoreWithWAL(
+        plan: RestorePlan, client: any ReplicaClient, fd: Int32, path: String, options: RestoreOptions,
+        logger: Logger
+    ) async throws {
+        let segments = plan.segments
+        // Segments kept in memory ahead of the apply loop (decompressed).
+        let window = max(options.parallelism, 1) * 4
+        let progress = options.progress
+        try await withThrowingTaskGroup(of: Fetched.self) { group in
+            group.addTask {
+                try await restoreSnapshot(plan: plan, client: client, fd: fd, path: path, options: options)
+                return .snapshot
+            }
+            var submitted = 0
+            var inFlight = 0
+            var applied = 0
+            var ready: [Int: [UInt8]] = [:]
+            var snapshotDone = false
+            var bytesDone = plan.snapshot.size
+            var applier = WALApplier(fd: fd, path: path, generation: plan.generation)
+            var indexStart = ContinuousClock.now
+
+            func submit() {
+                while submitted < segments.count && inFlight < options.parallelism && submitted < applied + window {
+                    let sequence = submitted
+                    let segment = segments[sequence]
+                    group.addTask {
+                        let object = "\(segment.generation)/\(ReplicaPaths.walSegmentName(index: segment.index, offset: segment.offset))"
+                        do {
+                            let compressed = try await client.walSegment(at: segment.position)
+                            let data = try LZ4Frame.decompress(compressed)
+                            return .segment(sequence, data, Int64(compressed.count))
+                        } catch {
+                            throw SwiftStreamError.wrap(
+                                "cannot download wal segment \(object) from \(client.location)", error)
+                        }
+                    }
+                    submitted += 1
+                    inFlight += 1
+                }
+            }
+            submit()
+            while applied < segments.count {
+                if snapshotDone, let data = ready.removeValue(forKey: applied) {
+                    let segment = segments[applied]
+                    if applied == 0 || segments[applied - 1].index != segment.index {
+                        indexStart = ContinuousClock.now
+                    }
+                    try applier.apply(segment: segment, data: data)
+                    applied += 1
+                    let lastOfIndex = applied == segments.count || segments[applied].index != segment.index
+                    if lastOfIndex {
+                        try applier.finishIndex()
+                        logger.debug(
+                            "applied wal",
+                            metadata: [
+                                "generation": "\(plan.generation)", "index": "\(segment.index)",
+                                "elapsed": "\(ContinuousClock.now - indexStart)",
+                            ])
+                    }
+                    progress?(plan.progress(bytesDone: bytesDone, segmentsDone: applied))
+                    submit()
+                    continue
+                }
+                guard let result = try await group.next() else { break }
+                switch result {
+                case .snapshot:
+                    snapshotDone = true
+                case .segment(let sequence, let data, let stored):
+                    ready[sequence] = data
+                    inFlight -= 1
+                    bytesDone += stored
+                }
+                submit()
+            }
+            if !snapshotDone {
+                while let result = try await group.next() {
+                    if case .snapshot = result { snapshotDone = true }
+                }
+            }
+        }
+    }
+}
+
+/// Everything a restore needs, decided before the output file is created (restore.md §4.3-4.7).
+struct RestorePlan: Sendable {
+    var generation: Generation
+    var snapshot: SnapshotInfo
+    /// Segments of indices snapshot.index...maxIndex, in (index, offset) order.
+    var segments: [WALSegmentInfo]
+    var maxIndex: Int
+
+    func progress(bytesDone: Int64, segmentsDone: Int) -> RestoreProgress {
+        RestoreProgress(
+            bytesDone: bytesDone, bytesTotal: snapshot.size + segments.reduce(0) { $0 + $1.size },
+            segmentsDone: segmentsDone, segmentsTotal: segments.count)
+    }
+
+    static func make(target: RestoreTarget, options: RestoreOptions) async throws -> RestorePlan {
+        let client = target.replica.client
+        let generation = target.generation
+        let snapshots = try await client.snapshots(in: generation)
+        let snapshot: SnapshotInfo
+        if let index = options.index {
+            guard let found = snapshots.last(where: { $0.index <= index }) else {
+                throw SwiftStreamError(.notFound, "cannot find snapshot index: no snapshots available")
+            }
+            snapshot = found
+        } else {
+            var found: SnapshotInfo?
+            for s in snapshots {
+                if let t = options.timestamp, t < s.createdAt { continue }
+                if found == nil || found.map({ $0.createdAt < s.createdAt }) == true { found = s }
+            }
+            guard let found else {
+                throw SwiftStreamError(.notFound, "cannot find snapshot index by timestamp: no snapshots available")
+            }
+            snapshot = found
+        }
+
+        // The WAL segment map, as Litestream builds it: listing order, stopping at the first
+        // segment newer than the timestamp or beyond the index.
+        var used: [WALSegmentInfo] = []
+        var lastOffset: [Int: Int] = [:]
+        var maxIndex = -1
+        for segment in try await client.walSegments(in: generation) {
+            if let t = options.timestamp, t < segment.createdAt { break }
+            if let index = options.index, segment.index > index { break }
+            // Indices below the snapshot are never read; unlike v0.3.13 we do not fail on them.
+            if segment.index < snapshot.index { continue }
+            if let previous = lastOffset[segment.index] {
+                guard segment.offset > previous else {
+                    throw SwiftStreamError(
+                        .corrupt,
+                        "cannot find max wal index for restore: wal segments out of order: generation=\(generation) index=\(Hex.format8(segment.index)) offsets=(\(previous),\(segment.offset))"
+                    )
+                }
+            } else if segment.offset != 0 {
+                throw SwiftStreamError(
+                    .corrupt,
+                    "cannot find max wal index for restore: missing initial wal segment: generation=\(generation) index=\(Hex.format8(segment.index)) offset=\(segment.offset)"
+                )
+            }
+            lastOffset[segment.index] = segment.offset
+            maxIndex = max(maxIndex, segment.index)
+            used.append(segment)
+        }
+        if maxIndex >= snapshot.index {
+            for index in snapshot.index...maxIndex where lastOffset[index] == nil {
+                throw SwiftStreamError(.corrupt, "missing WAL index: \(generation)/\(Hex.format8(index))")
+            }
+        }
+        return RestorePlan(generation: generation, snapshot: snapshot, segments: used, maxIndex: maxIndex)
+    }
+}
+
+/// Applies WAL indices to a database file the way a SQLite checkpoint does: each committed
+/// frame's page is written at `(pgno - 1) * pageSize`; at the end of the index the file is
+/// truncated (or extended) to the database size recorded in the last commit frame. Frames after
+/// the last commit of an index are ignored, as SQLite ignores them.
+struct WALApplier {
+    let fd: Int32
+    let path: String
+    let generation: Generation
+
+    private var index = -1
+    private var expectedOffset = 0
+    private var header: WALHeader?
+    private var checksum: (UInt32, UInt32) = (0, 0)
+    private var carry: [UInt8] = []
+    /// Segments holding frames of the transaction in progress, and those frames.
+    private var chunks: [[UInt8]] = []
+    private var pending: [(chunk: Int, offset: Int, page: UInt32)] = []
+    private var committedSize: UInt32?
+
+    init(fd: Int32, path: String, generation: Generation) {
+        self.fd = fd
+        self.path = path
+        self.generation = generation
+    }
+
+    private func corrupt(_ segment: WALSegmentInfo, _ what: String) -> SwiftStreamError {
+        SwiftStreamError(
+            .corrupt,
+            "corrupt wal segment \(generation)/\(ReplicaPaths.walSegmentName(index: segment.index, offset: segment.offset)): \(what)"
+        )
+    }
+
+    mutating func apply(segment: WALSegmentInfo, data: [UInt8]) throws {
+        if segment.index != index {
+            index = segment.index
+            expectedOffset = 0
+            header = nil
+            carry = []
+            chunks = []
+            pending = []
+            committedSize = nil
+        }
+        guard segment.offset == expectedOffset else {
+            throw SwiftStreamError(
+                .corrupt,
+                "missing wal segment: generation=\(generation) index=\(Hex.format8(segment.index)) offset=\(expectedOffset) (the next segment starts at offset \(segment.offset)); the replica is incomplete"
+            )
+        }
+        expectedOffset += data.count
+        var bytes = data
+        if !carry.isEmpty {
+            bytes = carry + data
+            carry = []
+        }
+        var position = 0
+        if header == nil {
+            guard bytes.count >= WAL.headerSize else {
+                if segment.offset == 0 && bytes.count < WAL.headerSize && !bytes.isEmpty {
+                    throw corrupt(segment, "shorter than the 32-byte wal header")
+                }
+                carry = bytes
+                return
+            }
+            do {
+                let parsed = try WALHeader(Array(bytes[0..<WAL.headerSize]))
+                header = parsed
+                checksum = (parsed.checksum1, parsed.checksum2)
+            } catch {
+                throw corrupt(segment, "\(error)")
+            }
+            position = WAL.headerSize
+        }
+        // swift-format-ignore: NeverForceUnwrap
+        // Set just above or by an earlier segment of this index.
+        let header = self.header!
+        let frameSize = WAL.frameHeaderSize + header.pageSize
+        chunks.append(bytes)
+        var chunk = chunks.count - 1
+        try bytes.withUnsafeBytes { raw in
+            while position + frameSize <= raw.count {
+                let frame = UnsafeRawBufferPointer(rebasing: raw[position..<(position + frameSize)])
+                let page = WAL.readBE32(frame, 0)
+                let commit = WAL.readBE32(frame, 4)
+                guard WAL.readBE32(frame, 8) == header.salt1, WAL.readBE32(frame, 12) == header.salt2 else {
+                    throw corrupt(segment, "frame at byte \(position) has a salt that differs from the wal header")
+                }
+                var sum = WAL.checksum(
+                    UnsafeRawBufferPointer(rebasing: frame[0..<8]), bigEndian: header.bigEndianChecksums,
+                    checksum.0, checksum.1)
+                sum = WAL.checksum(
+                    UnsafeRawBufferPointer(rebasing: frame[WAL.frameHeaderSize...]),
+                    bigEndian: header.bigEndianChecksums, sum.0, sum.1)
+                guard sum.0 == WAL.readBE32(frame, 16), sum.1 == WAL.readBE32(frame, 20), page != 0 else {
+                    throw corrupt(segment, "frame at byte \(position) fails its checksum")
+                }
+                checksum = sum
+                pending.append((chunk, position + WAL.frameHeaderSize, page))
+                if commit != 0 {
+                    try writePending()
+                    committedSize = commit
+                    chunks = [bytes]
+                    chunk = 0
+                }
+                position += frameSize
+            }
+        }
+        if position < bytes.count {
+            carry = Array(bytes[position...])
+        }
+    }
+
+    private mutating func writePending() throws {
+        guard let header else { return }
+        for entry in pending {
+            try chunks[entry.chunk].withUnsafeBytes { raw in
+                try FileIO.pwriteAll(
+                    fd, UnsafeRawBufferPointer(rebasing: raw[entry.offset..<(entry.offset + header.pageSize)]),
+                    at: Int(entry.page - 1) * header.pageSize, path: path)
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Ends the current index: truncate to the last commit's size, drop uncommitted frames.
+    mutating func finishIndex() throws {
+        if let committedSize, let header {
+            if ftruncate(fd, off_t(Int(committedSize) * header.pageSize)) != 0 {
+                throw SystemError("truncate", path, errno: errno)
+            }
+        }
+        pending = []
+        chunks = []
+        carry = []
+    }
+}

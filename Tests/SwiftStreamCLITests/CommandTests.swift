@@ -406,14 +406,28 @@ final class RecordingEngine: Sendable {
                 "cannot specify a replica URL and the -config flag"
             ),
             (["replicate", "/db", "file:///a", "file:///b"], "duplicate replica name: \\\"file\\\""),
-            (["replicate", "/db", "file:///a"], "replicate is not implemented yet"),
-            (["replicate", "-exec", "sleep 1"], "replicate is not implemented yet"),
+            (
+                ["replicate", "-exec", "app 'unbalanced", "/db", "file:///a"],
+                "cannot parse exec command: invalid command line string"
+            ),
+            (["replicate", "-exec", " ; ", "/db", "file:///a"], "exec command is empty"),
         ]
         for (arguments, message) in cases {
             let result = await fixture.run(arguments)
             #expect(result.exitCode == 1, "\(arguments)")
             #expect(result.standardError.contains("error=\"\(message)\""), "\(arguments): \(result.standardError)")
         }
+    }
+
+    @Test func childExitCodeIsTheDaemonsExitCode() async throws {
+        let fixture = try ReplicaFixture()
+        defer { fixture.remove() }
+        let db = fixture.dir.path + "/exec.db"
+        let result = await fixture.run([
+            "replicate", "-exec", "sh -c 'exit 3'", db, "file://" + fixture.dir.path + "/exec-replica",
+        ])
+        #expect(result.exitCode == 3, "\(result.standardError)")
+        #expect(result.standardError.contains("subprocess exited"))
     }
 
     @Test func buildsConfigFromURLs() throws {

@@ -32,12 +32,26 @@ public enum LZ4Frame {
     public static let litestreamHeader: [UInt8] = [0x04, 0x22, 0x4D, 0x18, 0x64, 0x70, 0xB9]
 
     /// Compresses `input` into one frame with Litestream's header.
+    ///
+    /// Uses the streaming calls rather than `LZ4F_compressFrame`, which would shrink the block
+    /// size for small inputs and so change the header's BD byte (Litestream always writes
+    /// `64 70 B9`). With `autoFlush` and a single update, no 4 MiB staging buffer is allocated.
     public static func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
         var prefs = litestreamPreferences()
-        let bound = LZ4F_compressFrameBound(input.count, &prefs)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = try output.withUnsafeMutableBytes { out in
-            try LZ4Error.check(LZ4F_compressFrame(out.baseAddress, out.count, input.baseAddress, input.count, &prefs))
+        prefs.autoFlush = 1
+        var context: OpaquePointer?
+        _ = try LZ4Error.check(LZ4F_createCompressionContext(&context, UInt32(LZ4F_VERSION)))
+        defer { LZ4F_freeCompressionContext(context) }
+        let capacity = Int(LZ4F_HEADER_SIZE_MAX) + LZ4F_compressBound(input.count, &prefs) + 16
+        var output = [UInt8](repeating: 0, count: capacity)
+        let written = try output.withUnsafeMutableBytes { out -> Int in
+            var n = try LZ4Error.check(LZ4F_compressBegin(context, out.baseAddress, out.count, &prefs))
+            if input.count > 0 {
+                n += try LZ4Error.check(
+                    LZ4F_compressUpdate(context, out.baseAddress! + n, out.count - n, input.baseAddress, input.count, nil))
+            }
+            n += try LZ4Error.check(LZ4F_compressEnd(context, out.baseAddress! + n, out.count - n, nil))
+            return n
         }
         output.removeSubrange(written...)
         return output

@@ -1,10 +1,27 @@
 /// An instant with nanosecond precision (Unix epoch based), as listing timestamps carry.
 public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// Nanoseconds since 1970-01-01T00:00:00Z.
-    public var nanoseconds: Int64
+    /// Whole seconds since 1970-01-01T00:00:00Z (floor).
+    public let seconds: Int64
+    /// Nanoseconds within the second, 0..<1_000_000_000.
+    public let nanosecond: Int64
 
-    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
-    public init(seconds: Int64, nanoseconds: Int64 = 0) { self.nanoseconds = seconds * 1_000_000_000 + nanoseconds }
+    /// Seconds and nanoseconds are stored apart so that Go's zero time (year 1) and dates past
+    /// 2262 are representable, which a single Int64 of nanoseconds is not.
+    public init(seconds: Int64, nanoseconds: Int64 = 0) {
+        let carry = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : -((-nanoseconds + 999_999_999) / 1_000_000_000)
+        self.seconds = seconds + carry
+        self.nanosecond = nanoseconds - carry * 1_000_000_000
+    }
+
+    public init(nanoseconds: Int64) { self.init(seconds: 0, nanoseconds: nanoseconds) }
+
+    /// Nanoseconds since the epoch, saturating outside 1678...2262.
+    public var nanoseconds: Int64 {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = product.addingReportingOverflow(nanosecond)
+        return overflow2 ? .max : sum
+    }
 
     /// Go's zero `time.Time` (0001-01-01T00:00:00Z), printed for generations with no objects.
     public static let zero = Timestamp(seconds: -62_135_596_800)
@@ -15,11 +32,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return Timestamp(seconds: Int64(ts.tv_sec), nanoseconds: Int64(ts.tv_nsec))
     }
 
-    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanoseconds < b.nanoseconds }
-
-    public var seconds: Int64 {
-        nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : -((-nanoseconds + 999_999_999) / 1_000_000_000)
-    }
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { (a.seconds, a.nanosecond) < (b.seconds, b.nanosecond) }
 
     /// RFC 3339 in UTC with second precision: `2006-01-02T15:04:05Z`.
     public var rfc3339: String { Timestamp.format(seconds: seconds) }
@@ -28,7 +41,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// RFC 3339 UTC with nanoseconds (trailing zeros trimmed), for JSON output.
     public var rfc3339Nano: String {
-        let frac = nanoseconds - seconds * 1_000_000_000
+        let frac = nanosecond
         var base = Timestamp.format(seconds: seconds)
         if frac != 0 {
             base.removeLast()

@@ -168,7 +168,7 @@ public enum LogFormatter {
         var s =
             pad(Int(t.tm_year) + 1900, 4) + "-" + pad(Int(t.tm_mon) + 1, 2) + "-" + pad(Int(t.tm_mday), 2) + "T"
             + pad(Int(t.tm_hour), 2) + ":" + pad(Int(t.tm_min), 2) + ":" + pad(Int(t.tm_sec), 2)
-        let nanos = Int(time.nanoseconds - time.seconds * 1_000_000_000)
+        let nanos = Int(time.nanosecond)
         if let fractionDigits {
             var divisor = 1_000_000_000
             for _ in 0..<fractionDigits { divisor /= 10 }

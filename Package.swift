@@ -43,7 +43,11 @@ let package = Package(
         ),
         // HTTP over libcurl plus SigV4, shared by the cloud backends.
         .target(name: "SwiftStreamHTTP", dependencies: ["SwiftStream", "CCurl", "COpenSSL"], swiftSettings: strict),
-        .target(name: "SwiftStreamS3", dependencies: ["SwiftStream", "SwiftStreamHTTP"], swiftSettings: strict),
+        .target(
+            name: "SwiftStreamS3",
+            dependencies: ["SwiftStream", "SwiftStreamHTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "SwiftStreamCLI",
             dependencies: [

@@ -91,8 +91,9 @@ final class TransferContext {
     /// Handles one header line; a new status line starts a new header block (after `100 Continue`
     /// or a redirect) so only the final response's headers remain.
     func headerLine(_ line: UnsafeRawBufferPointer) {
-        var text = String(decoding: line, as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        var bytes = line[...]
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
+        let text = String(decoding: bytes, as: UTF8.self)
         if text.hasPrefix("HTTP/") {
             let parts = text.split(separator: " ", maxSplits: 2)
             status = parts.count >= 2 ? Int(parts[1]) ?? 0 : 0

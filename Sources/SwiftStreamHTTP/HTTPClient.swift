@@ -1,4 +1,3 @@
-import Dispatch
 import SwiftStream
 import Synchronization
 
@@ -7,8 +6,8 @@ import Synchronization
 /// It pools easy handles so connections (keep-alive), DNS results and TLS sessions are reused.
 /// Proxies come from the usual environment variables (`http_proxy`, `HTTPS_PROXY`, `NO_PROXY`),
 /// which libcurl reads itself. TLS verification is on, with the system CA store or
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR`. Each blocking `curl_easy_perform` runs on a dedicated
-/// dispatch queue, never on Swift's cooperative pool; cancelling the calling task aborts the
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`. Each blocking `curl_easy_perform` runs on its own thread
+/// (`BlockingIO`), never on Swift's cooperative pool; cancelling the calling task aborts the
 /// transfer through libcurl's progress callback. Safe to use concurrently.
 public final class HTTPClient: Sendable {
     /// Timeouts, TLS settings and pool size, with documented defaults.
@@ -39,7 +38,6 @@ public final class HTTPClient: Sendable {
     /// Idle handles. Each handle is used by one transfer at a time: `perform` takes it out of the
     /// pool and puts it back when done, so no handle is ever shared between threads at once.
     private let idle = Mutex<[HandleBox]>([])
-    private static let queue = DispatchQueue(label: "swiftstream.http", attributes: .concurrent)
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -53,11 +51,7 @@ public final class HTTPClient: Sendable {
         try Task.checkCancellation()
         let flag = CancellationFlag()
         let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                HTTPClient.queue.async {
-                    continuation.resume(returning: self.performBlocking(request, destination: destination, flag: flag))
-                }
-            }
+            await BlockingIO.run { self.performBlocking(request, destination: destination, flag: flag) }
         } onCancel: {
             flag.cancel()
         }

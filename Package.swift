@@ -70,7 +70,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftStreamS3Tests",
-            dependencies: ["SwiftStreamS3", "SwiftStreamHTTP", "SwiftStream", "PeerTestSupport"],
+            dependencies: [
+                "SwiftStreamS3", "SwiftStreamHTTP", "SwiftStream", "PeerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),

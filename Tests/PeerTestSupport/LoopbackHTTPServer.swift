@@ -277,6 +277,8 @@ extension String {
 /// through. Every request is recorded.
 public final class FaultProxy: Sendable {
     public enum Fault: Sendable {
+        /// Forward this request unchanged (to aim later faults at later requests).
+        case pass
         case status(Int, code: String)
         case reset
         case stall(seconds: Double)
@@ -298,7 +300,7 @@ public final class FaultProxy: Sendable {
             state.recorded.withLock { $0.append(request) }
             let fault = state.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             switch fault {
-            case nil: return .forward(port: upstreamPort)
+            case nil, .pass: return .forward(port: upstreamPort)
             case .status(let status, let code):
                 return .respond(
                     RawHTTPResponse(

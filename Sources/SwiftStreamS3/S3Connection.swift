@@ -56,12 +56,16 @@ final class S3Connection: Sendable {
     let credentials: AWSCredentialChain
     let location: String
     let logger: Logger
+    /// Tests only: stands in for `https://s3[.region].amazonaws.com` (the region stays in signatures).
+    let awsEndpointOverride: String?
     private let discoveredRegion = Mutex<String?>(nil)
 
     init(
         bucket: String, endpoint: String, forcePathStyle: Bool, region: String, retry: S3RetryPolicy,
-        http: HTTPClient, credentials: AWSCredentialChain, location: String, logger: Logger
+        http: HTTPClient, credentials: AWSCredentialChain, location: String, logger: Logger,
+        awsEndpointOverride: String? = nil
     ) {
+        self.awsEndpointOverride = awsEndpointOverride
         self.bucket = bucket
         self.endpoint = endpoint
         self.forcePathStyle = forcePathStyle
@@ -109,7 +113,9 @@ final class S3Connection: Sendable {
     /// URL and canonical path of a call in `region`.
     func address(key: String?, query: [(String, String)], region: String) -> (url: String, canonicalPath: String) {
         var base: String
-        if endpoint.isEmpty {
+        if endpoint.isEmpty, let awsEndpointOverride {
+            base = awsEndpointOverride
+        } else if endpoint.isEmpty {
             base = region == "us-east-1" ? "https://s3.amazonaws.com" : "https://s3.\(region).amazonaws.com"
         } else {
             base = endpoint.contains("://") ? endpoint : "https://" + endpoint

@@ -76,7 +76,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
+        .testTarget(
+            name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests", dependencies: ["SwiftStream"], swiftSettings: strict
         ),

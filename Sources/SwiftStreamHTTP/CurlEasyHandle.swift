@@ -78,7 +78,10 @@ final class TransferContext {
                 if r < 0 && errno == EINTR { continue }
                 if r <= 0 {
                     localError = HTTPError(
-                        .localIO, r < 0 ? SystemError("read", path, errno: errno).description : "read \(path): file shrank while uploading")
+                        .localIO,
+                        r < 0
+                            ? SystemError("read", path, errno: errno).description
+                            : "read \(path): file shrank while uploading")
                     return nil
                 }
                 done += r
@@ -204,7 +207,9 @@ final class CurlEasyHandle {
 
         let rc = withExtendedLifetime(context) { curl_easy_perform(handle) }
         if let error = context.localError { throw error }
-        if cancellation.isCancelled { throw HTTPError(.cancelled, "\(request.method) \(request.hostAndPort): cancelled") }
+        if cancellation.isCancelled {
+            throw HTTPError(.cancelled, "\(request.method) \(request.hostAndPort): cancelled")
+        }
         guard rc == CURLE_OK else { throw transferError(rc, request) }
         try context.finishDestination()
         var status = 0
@@ -217,7 +222,8 @@ final class CurlEasyHandle {
         let text = String(cString: curl_easy_strerror(rc))
         let detail = String(cString: errorBuffer)
         let message =
-            "\(request.method) \(request.hostAndPort): \(text)" + (detail.isEmpty || detail == text ? "" : ": \(detail)")
+            "\(request.method) \(request.hostAndPort): \(text)"
+            + (detail.isEmpty || detail == text ? "" : ": \(detail)")
         let code: HTTPError.Code
         switch rc {
         case CURLE_OPERATION_TIMEDOUT: code = .timeout
@@ -240,10 +246,15 @@ final class CurlEasyHandle {
         try check(swst_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(swst_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
         try check(swst_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1), "TCP_KEEPALIVE")
-        try check(swst_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds), "CONNECTTIMEOUT_MS")
+        try check(
+            swst_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds),
+            "CONNECTTIMEOUT_MS")
         if configuration.lowSpeedTimeSeconds > 0 {
-            try check(swst_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedLimitBytesPerSecond), "LOW_SPEED_LIMIT")
-            try check(swst_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedTimeSeconds), "LOW_SPEED_TIME")
+            try check(
+                swst_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedLimitBytesPerSecond),
+                "LOW_SPEED_LIMIT")
+            try check(
+                swst_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedTimeSeconds), "LOW_SPEED_TIME")
         }
         if configuration.timeoutMilliseconds > 0 {
             try check(swst_setopt_long(handle, CURLOPT_TIMEOUT_MS, configuration.timeoutMilliseconds), "TIMEOUT_MS")
@@ -266,7 +277,8 @@ final class CurlEasyHandle {
         let userdata = Unmanaged.passUnretained(context).toOpaque()
         if method == "PUT" || method == "POST" || request.body.length > 0 {
             try check(swst_setopt_long(handle, CURLOPT_UPLOAD, 1), "UPLOAD")
-            try check(swst_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length)), "INFILESIZE_LARGE")
+            try check(
+                swst_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length)), "INFILESIZE_LARGE")
             try check(swst_setopt_read_function(handle, curlRead), "READFUNCTION")
             try check(swst_setopt_pointer(handle, CURLOPT_READDATA, userdata), "READDATA")
             try check(swst_setopt_seek_function(handle, curlSeek), "SEEKFUNCTION")

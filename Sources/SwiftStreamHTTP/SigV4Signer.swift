@@ -10,7 +10,8 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     /// When temporary credentials stop working; nil for long-lived keys.
     public var expiration: Timestamp?
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Timestamp? = nil) {
+    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Timestamp? = nil)
+    {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
@@ -83,7 +84,8 @@ public struct SigV4Signer: Sendable {
         let stringToSign = [
             "AWS4-HMAC-SHA256", amzDate, scope, Digest.hex(Digest.sha256(Array(canonicalRequest.utf8))),
         ].joined(separator: "\n")
-        let key = SigV4Signer.signingKey(secret: credentials.secretAccessKey, day: day, region: region, service: service)
+        let key = SigV4Signer.signingKey(
+            secret: credentials.secretAccessKey, day: day, region: region, service: service)
         let signature = Digest.hex(Digest.hmacSHA256(key: key, message: stringToSign))
         added.append(
             HTTPHeader(

@@ -59,7 +59,10 @@ public actor AWSCredentialChain {
             cached = fresh
             logger.debug(
                 "aws credentials resolved",
-                metadata: ["source": "\(fresh.source.rawValue)", "expires": "\(fresh.credentials.expiration?.rfc3339 ?? "never")"])
+                metadata: [
+                    "source": "\(fresh.source.rawValue)",
+                    "expires": "\(fresh.credentials.expiration?.rfc3339 ?? "never")",
+                ])
             return fresh.credentials
         } catch {
             // Keep using credentials that have not expired yet if a refresh fails.
@@ -215,17 +218,23 @@ public actor AWSCredentialChain {
             HTTPRequest(
                 method: "PUT", url: base + "/latest/api/token",
                 headers: [HTTPHeader("X-aws-ec2-metadata-token-ttl-seconds", "21600")]))
-        guard tokenResponse.status == 200 else { throw SwiftStreamError(.io, "IMDSv2 token: HTTP \(tokenResponse.status)") }
+        guard tokenResponse.status == 200 else {
+            throw SwiftStreamError(.io, "IMDSv2 token: HTTP \(tokenResponse.status)")
+        }
         let auth = [HTTPHeader("X-aws-ec2-metadata-token", String(decoding: tokenResponse.body, as: UTF8.self))]
         let prefix = base + "/latest/meta-data/iam/security-credentials/"
         let roles = try await metadataHTTP.execute(HTTPRequest(method: "GET", url: prefix, headers: auth))
         guard roles.status == 200,
-            let role = String(decoding: roles.body, as: UTF8.self).split(separator: "\n").first.map({ $0.trimmingCharacters() }),
+            let role = String(decoding: roles.body, as: UTF8.self).split(separator: "\n").first.map({
+                $0.trimmingCharacters()
+            }),
             !role.isEmpty
         else { throw SwiftStreamError(.io, "no IAM role attached to this instance (HTTP \(roles.status))") }
         let document = try await metadataHTTP.execute(
             HTTPRequest(method: "GET", url: prefix + SigV4Signer.uriEncode(role, encodeSlash: true), headers: auth))
-        guard document.status == 200 else { throw SwiftStreamError(.io, "instance role credentials: HTTP \(document.status)") }
+        guard document.status == 200 else {
+            throw SwiftStreamError(.io, "instance role credentials: HTTP \(document.status)")
+        }
         return try parseCredentialDocument(document.body, what: "instance metadata credentials")
     }
 

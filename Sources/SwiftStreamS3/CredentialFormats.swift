@@ -71,8 +71,9 @@ private struct JSONScanner {
             return false
         default:
             let start = i
-            while i < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09]
-                .contains(bytes[i])
+            while i < bytes.count,
+                ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09]
+                    .contains(bytes[i])
             {
                 i += 1
             }
@@ -102,7 +103,8 @@ private struct JSONScanner {
             case UInt8(ascii: "b"): out.append(0x08)
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "u"):
-                guard i + 4 <= bytes.count, var code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16)
+                guard i + 4 <= bytes.count,
+                    var code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16)
                 else { return nil }
                 i += 4
                 // A surrogate pair encodes one scalar outside the BMP.

@@ -198,7 +198,8 @@ final class S3Connection: Sendable {
 
     static func isRetryable(status: Int, code: String?) -> Bool {
         if status >= 500 || status == 429 { return true }
-        if let code, ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling"].contains(code) {
+        if let code, ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling"].contains(code)
+        {
             return true
         }
         return false
@@ -213,7 +214,8 @@ final class S3Connection: Sendable {
         if let key = call.key { message += " \(key)" }
         if let text = parsed?.message, !text.isEmpty { message += " (\(text))" }
         if let hint = S3ErrorResponse.hint(for: code) { message += "; \(hint)" }
-        let kind: SwiftStreamError.Code = (code == "NoSuchKey" || (response.status == 404 && call.key != nil && code != "NoSuchBucket"))
+        let kind: SwiftStreamError.Code =
+            (code == "NoSuchKey" || (response.status == 404 && call.key != nil && code != "NoSuchBucket"))
             ? .notFound : .io
         return SwiftStreamError(kind, message)
     }
@@ -234,7 +236,8 @@ final class S3Connection: Sendable {
         do {
             response = try await send(call, region: region)
         } catch let error as HTTPError {
-            throw SwiftStreamError(.io, "\(location): \(call.operation)\(call.key.map { " " + $0 } ?? ""): \(error.message)")
+            throw SwiftStreamError(
+                .io, "\(location): \(call.operation)\(call.key.map { " " + $0 } ?? ""): \(error.message)")
         }
         guard (200..<300).contains(response.status) else { throw failure(response, call) }
         return response

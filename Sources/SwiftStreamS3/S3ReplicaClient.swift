@@ -253,7 +253,8 @@ public struct S3ReplicaClient: ReplicaClient {
         } catch {
             do {
                 _ = try await connection.perform(
-                    S3Call(operation: "AbortMultipartUpload", method: "DELETE", key: key, query: [("uploadId", uploadID)]))
+                    S3Call(
+                        operation: "AbortMultipartUpload", method: "DELETE", key: key, query: [("uploadId", uploadID)]))
             } catch let abortError {
                 logger.warning(
                     "cannot abort multipart upload",
@@ -279,11 +280,14 @@ public struct S3ReplicaClient: ReplicaClient {
     }
 
     public func walSegment(at position: WALPosition) async throws -> [UInt8] {
-        try await download(key: keys.walSegment(position), destination: .memory(limit: Int(Int32.max)), what: "wal segment")
-            .body
+        try await download(
+            key: keys.walSegment(position), destination: .memory(limit: Int(Int32.max)), what: "wal segment"
+        )
+        .body
     }
 
-    private func download(key: String, destination: HTTPResponseDestination, what: String) async throws -> HTTPResponse {
+    private func download(key: String, destination: HTTPResponseDestination, what: String) async throws -> HTTPResponse
+    {
         let call = S3Call(operation: "GetObject", method: "GET", key: key, destination: destination)
         do {
             return try await connection.perform(call)
@@ -297,7 +301,8 @@ public struct S3ReplicaClient: ReplicaClient {
     public func deleteGeneration(_ generation: Generation) async throws {
         let page = try await list(prefix: keys.generationPrefix(generation), delimiter: nil)
         try await deleteObjects(page.objects.map(\.key))
-        logger.debug("generation deleted", metadata: ["generation": "\(generation)", "objects": "\(page.objects.count)"])
+        logger.debug(
+            "generation deleted", metadata: ["generation": "\(generation)", "objects": "\(page.objects.count)"])
     }
 
     public func deleteSnapshot(_ generation: Generation, index: Int) async throws {

@@ -34,7 +34,8 @@ public struct RawHTTPResponse: Sendable {
 
     func serialized(includeBody: Bool = true) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Error")\r\n"
-        for h in headers where h.name.lowercased() != "content-length" && h.name.lowercased() != "transfer-encoding"
+        for h in headers
+        where h.name.lowercased() != "content-length" && h.name.lowercased() != "transfer-encoding"
             && h.name.lowercased() != "connection"
         {
             head += "\(h.name): \(h.value)\r\n"
@@ -131,7 +132,8 @@ public final class LoopbackHTTPServer: Sendable {
         guard upstream >= 0 else { return nil }
         defer { close(upstream) }
         var head = "\(request.method) \(request.target) HTTP/1.1\r\n"
-        for h in request.headers where !["connection", "content-length", "transfer-encoding"].contains(h.name.lowercased()) {
+        for h in request.headers
+        where !["connection", "content-length", "transfer-encoding"].contains(h.name.lowercased()) {
             head += "\(h.name): \(h.value)\r\n"
         }
         head += "Content-Length: \(request.body.count)\r\nConnection: close\r\n\r\n"
@@ -208,9 +210,13 @@ final class SocketReader {
         let parts = line.split(separator: " ")
         guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
         var body = Array(buffer[(end + 4)...])
-        if headers.contains(where: { $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked") }) {
+        if headers.contains(where: {
+            $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked")
+        }) {
             body = SocketReader.dechunk(body)
-        } else if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({ Int($0.value) }),
+        } else if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({
+            Int($0.value)
+        }),
             length < body.count
         {
             body = Array(body[0..<length])
@@ -305,7 +311,9 @@ public final class FaultProxy: Sendable {
                 return .respond(
                     RawHTTPResponse(
                         status: status,
-                        text: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"))
+                        text:
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"
+                    ))
             case .reset: return .reset
             case .stall(let seconds): return .stall(seconds: seconds)
             }

@@ -1,4 +1,3 @@
-
 import SwiftStream
 import Synchronization
 
@@ -72,7 +71,9 @@ public enum Loopback {
         defer { close(fd) }
         var address = sockaddrIn(port: 0)
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else { throw SystemError("bind", "127.0.0.1:0", errno: errno) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -129,7 +130,9 @@ public enum Loopback {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddrIn(port: 0)
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0, Glibc.listen(fd, 64) == 0 else {
             close(fd)
@@ -161,7 +164,8 @@ public enum PeerBinaries {
         let candidate = root + "/.venv-peers/bin/" + name
         guard access(candidate, X_OK) == 0 else {
             throw SwiftStreamError(
-                .invalidConfiguration, "\(name) not found (set \(variable) or run `make test`, which installs the peers)")
+                .invalidConfiguration,
+                "\(name) not found (set \(variable) or run `make test`, which installs the peers)")
         }
         return candidate
     }
@@ -176,8 +180,8 @@ public struct TemporaryDirectory: Sendable {
 
     public init() throws {
         var template = Array("/tmp/swiftstream-test-XXXXXX".utf8CString)
-        guard let result = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } })
-        else {
+        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        guard let result = made else {
             throw SystemError("mkdtemp", "/tmp", errno: errno)
         }
         path = String(cString: result)

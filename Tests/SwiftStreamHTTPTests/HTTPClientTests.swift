@@ -39,11 +39,13 @@ import Testing
         defer { server.stop() }
         let client = HTTPClient()
         let put = try await client.execute(
-            HTTPRequest(method: "PUT", url: server.url + "/o", body: .file(path: source, offset: 1000, length: 200_000)))
+            HTTPRequest(method: "PUT", url: server.url + "/o", body: .file(path: source, offset: 1000, length: 200_000))
+        )
         #expect(put.status == 200)
         #expect(received.withLock { $0 } == Array(bytes[1000..<201_000]))
         let target = dir.path + "/target"
-        let get = try await client.execute(HTTPRequest(method: "GET", url: server.url + "/o"), destination: .file(path: target))
+        let get = try await client.execute(
+            HTTPRequest(method: "GET", url: server.url + "/o"), destination: .file(path: target))
         #expect(get.status == 200)
         #expect(get.bytesWritten == 200_000)
         #expect(try FileIO.readAll(target) == Array(bytes[1000..<201_000]))
@@ -64,7 +66,8 @@ import Testing
     @Test func connectionRefusedIsATransientTransportError() async throws {
         let port = try Loopback.freePort()
         await #expect {
-            _ = try await HTTPClient().execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/x?X-Amz-Signature=secret"))
+            _ = try await HTTPClient().execute(
+                HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/x?X-Amz-Signature=secret"))
         } throws: { error in
             guard let error = error as? HTTPError else { return false }
             return error.isTransient && error.code == .transport && error.message.contains("127.0.0.1:\(port)")
@@ -100,7 +103,9 @@ import Testing
     }
 
     @Test func certificateFilesComeFromTheEnvironment() {
-        let configuration = HTTPClient.Configuration(environment: ["SSL_CERT_FILE": "/x/ca.pem", "SSL_CERT_DIR": "/x/certs"])
+        let configuration = HTTPClient.Configuration(environment: [
+            "SSL_CERT_FILE": "/x/ca.pem", "SSL_CERT_DIR": "/x/certs",
+        ])
         #expect(configuration.caFile == "/x/ca.pem")
         #expect(configuration.caDirectory == "/x/certs")
         #expect(!configuration.skipVerify)

@@ -26,7 +26,8 @@ import Testing
             name: "get-vanilla", method: "GET", path: "/", query: [], headers: [host],
             signature: "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
         Vector(
-            name: "get-vanilla-empty-query-key", method: "GET", path: "/", query: [("Param1", "value1")], headers: [host],
+            name: "get-vanilla-empty-query-key", method: "GET", path: "/", query: [("Param1", "value1")],
+            headers: [host],
             signature: "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"),
         Vector(
             name: "get-vanilla-query-order-key-case", method: "GET", path: "/",
@@ -120,7 +121,9 @@ import Testing
     }
 
     @Test func digestsAndEncodings() {
-        #expect(Digest.hex(Digest.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Digest.hex(Digest.sha256(Array("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(Digest.base64(Digest.md5(Array("".utf8))) == "1B2M2Y8AsgTpgAmY7PhCfg==")
         #expect(Digest.base64(Array("ab".utf8)) == "YWI=")
         #expect(Digest.base64(Array("abc".utf8)) == "YWJj")

@@ -10,7 +10,8 @@ import Testing
 
     func chain(_ env: [String: String], id: String = "", secret: String = "") -> AWSCredentialChain {
         AWSCredentialChain(
-            accessKeyID: id, secretAccessKey: secret, environment: isolatedEnvironment.merging(env) { $1 }, http: HTTPClient(),
+            accessKeyID: id, secretAccessKey: secret, environment: isolatedEnvironment.merging(env) { $1 },
+            http: HTTPClient(),
             logger: testLogger)
     }
 
@@ -21,15 +22,20 @@ import Testing
         #expect(onlyID == AWSCredentials(accessKeyID: "cfg-id", secretAccessKey: ""))
         #expect(await chain(env, id: "cfg-id").currentSource == nil)
         let fromEnv = chain(env)
-        #expect(try await fromEnv.credentials() == AWSCredentials(accessKeyID: "env-id", secretAccessKey: "env-secret", sessionToken: "tok"))
+        #expect(
+            try await fromEnv.credentials()
+                == AWSCredentials(accessKeyID: "env-id", secretAccessKey: "env-secret", sessionToken: "tok"))
         #expect(await fromEnv.currentSource == .environment)
         // Aliases, and LITESTREAM_* only where the AWS variable is unset.
         #expect(
-            try await chain(["AWS_ACCESS_KEY": "a", "AWS_SECRET_KEY": "b", "LITESTREAM_ACCESS_KEY_ID": "x"]).credentials()
+            try await chain(["AWS_ACCESS_KEY": "a", "AWS_SECRET_KEY": "b", "LITESTREAM_ACCESS_KEY_ID": "x"])
+                .credentials()
                 == AWSCredentials(accessKeyID: "a", secretAccessKey: "b"))
         #expect(
-            try await chain(["AWS_ACCESS_KEY_ID": "a", "LITESTREAM_ACCESS_KEY_ID": "x", "LITESTREAM_SECRET_ACCESS_KEY": "y"])
-                .credentials() == AWSCredentials(accessKeyID: "a", secretAccessKey: "y"))
+            try await chain([
+                "AWS_ACCESS_KEY_ID": "a", "LITESTREAM_ACCESS_KEY_ID": "x", "LITESTREAM_SECRET_ACCESS_KEY": "y",
+            ])
+            .credentials() == AWSCredentials(accessKeyID: "a", secretAccessKey: "y"))
         // Nothing configured (and instance metadata off) → an actionable error.
         await #expect { _ = try await chain([:]).credentials() } throws: {
             "\($0)".contains("no AWS credentials found")
@@ -54,26 +60,32 @@ import Testing
             aws_session_token = backup-token
             """)
         let byDefault = chain(["AWS_SHARED_CREDENTIALS_FILE": file])
-        #expect(try await byDefault.credentials() == AWSCredentials(accessKeyID: "default-id", secretAccessKey: "default-secret"))
+        #expect(
+            try await byDefault.credentials()
+                == AWSCredentials(accessKeyID: "default-id", secretAccessKey: "default-secret"))
         #expect(await byDefault.currentSource == .sharedFile)
         #expect(
             try await chain(["AWS_SHARED_CREDENTIALS_FILE": file, "AWS_PROFILE": "backup"]).credentials()
-                == AWSCredentials(accessKeyID: "backup-id", secretAccessKey: "backup-secret", sessionToken: "backup-token"))
+                == AWSCredentials(
+                    accessKeyID: "backup-id", secretAccessKey: "backup-secret", sessionToken: "backup-token"))
         // ~/.aws/credentials through HOME.
         try FileIO.makeDirectories(dir.path + "/.aws")
         try writeFile(dir.path + "/.aws/credentials", "[default]\naws_access_key_id=h\naws_secret_access_key=s\n")
         #expect(try await chain(["HOME": dir.path]).credentials().accessKeyID == "h")
         // The environment wins over the file.
         #expect(
-            try await chain(["AWS_SHARED_CREDENTIALS_FILE": file, "AWS_ACCESS_KEY_ID": "e", "AWS_SECRET_ACCESS_KEY": "s"])
-                .credentials().accessKeyID == "e")
+            try await chain([
+                "AWS_SHARED_CREDENTIALS_FILE": file, "AWS_ACCESS_KEY_ID": "e", "AWS_SECRET_ACCESS_KEY": "s",
+            ])
+            .credentials().accessKeyID == "e")
     }
 
     @Test func environmentAndFileCredentialsWorkAgainstMoto() async throws {
         let (moto, bucket) = try await MotoServer.freshBucket("creds")
         let env = ["AWS_ACCESS_KEY_ID": moto.admin.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.admin.secretAccessKey]
         let viaEnv = makeClient(
-            endpoint: moto.endpoint, bucket: bucket, credentials: nil, environment: isolatedEnvironment.merging(env) { $1 })
+            endpoint: moto.endpoint, bucket: bucket, credentials: nil,
+            environment: isolatedEnvironment.merging(env) { $1 })
         try await viaEnv.writeSnapshot(Self.g, index: 0, bytes: [1])
         #expect(await viaEnv.credentials.currentSource == .environment)
 
@@ -103,7 +115,9 @@ import Testing
         )
         let viaFile = makeClient(
             endpoint: moto.endpoint, bucket: bucket, credentials: nil,
-            environment: isolatedEnvironment.merging(["AWS_SHARED_CREDENTIALS_FILE": dir.path + "/creds", "AWS_PROFILE": "replica"]) {
+            environment: isolatedEnvironment.merging([
+                "AWS_SHARED_CREDENTIALS_FILE": dir.path + "/creds", "AWS_PROFILE": "replica",
+            ]) {
                 $1
             })
         #expect(try await viaFile.generations() == [Self.g])
@@ -125,7 +139,8 @@ import Testing
             return .respond(
                 RawHTTPResponse(
                     status: 200,
-                    text: #"{"AccessKeyId":"\#(admin.accessKeyID)","SecretAccessKey":"\#(admin.secretAccessKey)","Expiration":"\#(expiry)","RoleArn":"arn:aws:iam::123456789012:role/x"}"#,
+                    text:
+                        #"{"AccessKeyId":"\#(admin.accessKeyID)","SecretAccessKey":"\#(admin.secretAccessKey)","Expiration":"\#(expiry)","RoleArn":"arn:aws:iam::123456789012:role/x"}"#,
                     contentType: "application/json"))
         }
         defer { server.stop() }
@@ -148,7 +163,9 @@ import Testing
         let server = try LoopbackHTTPServer { request in
             switch (request.method, request.path) {
             case ("PUT", "/latest/api/token"):
-                guard request.header("X-aws-ec2-metadata-token-ttl-seconds") != nil else { return .respond(RawHTTPResponse(status: 400)) }
+                guard request.header("X-aws-ec2-metadata-token-ttl-seconds") != nil else {
+                    return .respond(RawHTTPResponse(status: 400))
+                }
                 return .respond(RawHTTPResponse(status: 200, text: "imds-token", contentType: "text/plain"))
             case ("GET", _) where request.header("X-aws-ec2-metadata-token") != "imds-token":
                 return .respond(RawHTTPResponse(status: 401))
@@ -158,7 +175,8 @@ import Testing
                 return .respond(
                     RawHTTPResponse(
                         status: 200,
-                        text: #"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"s3cr3t","Token":"tok","Expiration":"2099-01-01T00:00:00Z"}"#,
+                        text:
+                            #"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"s3cr3t","Token":"tok","Expiration":"2099-01-01T00:00:00Z"}"#,
                         contentType: "application/json"))
             default:
                 return .respond(RawHTTPResponse(status: 404))
@@ -166,7 +184,8 @@ import Testing
         }
         defer { server.stop() }
         let chain = AWSCredentialChain(
-            accessKeyID: "", secretAccessKey: "", environment: ["HOME": "/nonexistent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.url],
+            accessKeyID: "", secretAccessKey: "",
+            environment: ["HOME": "/nonexistent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.url],
             http: HTTPClient(), logger: testLogger)
         let credentials = try await chain.credentials()
         #expect(credentials.accessKeyID == "ASIAIMDS")
@@ -182,7 +201,9 @@ import Testing
         try await moto.createBucket("webid")
         let trust =
             #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#
-        let role = try await moto.iam(["Action": "CreateRole", "RoleName": "replica", "AssumeRolePolicyDocument": trust])
+        let role = try await moto.iam([
+            "Action": "CreateRole", "RoleName": "replica", "AssumeRolePolicyDocument": trust,
+        ])
         let arn = try #require(role.first("Arn")?.text)
         _ = try await moto.iam([
             "Action": "PutRolePolicy", "RoleName": "replica", "PolicyName": "s3", "PolicyDocument": MotoServer.allowAll,
@@ -207,7 +228,10 @@ import Testing
         try await client.writeSnapshot(Self.g, index: 0, bytes: [1, 2])
         #expect(try await client.snapshots(in: Self.g).map(\.size) == [2])
         #expect(proxy.requests.allSatisfy { $0.header("X-Amz-Security-Token") == credentials.sessionToken })
-        #expect(proxy.requests.allSatisfy { $0.header("Authorization")?.contains("Credential=\(credentials.accessKeyID)/") == true })
+        #expect(
+            proxy.requests.allSatisfy {
+                $0.header("Authorization")?.contains("Credential=\(credentials.accessKeyID)/") == true
+            })
         // Without the token the same keys are refused.
         var stripped = credentials
         stripped.sessionToken = nil

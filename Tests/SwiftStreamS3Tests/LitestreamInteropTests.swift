@@ -49,7 +49,8 @@ import Testing
         }
         try writeFile(dir.path + "/litestream.yml", Self.config(db: db, moto: moto, bucket: bucket, path: "app"))
         let replicate = try PeerProcess(
-            executable: try PeerBinaries.litestream(), arguments: ["replicate", "-config", dir.path + "/litestream.yml"],
+            executable: try PeerBinaries.litestream(),
+            arguments: ["replicate", "-config", dir.path + "/litestream.yml"],
             environment: Self.environment(moto), logPath: dir.path + "/replicate.log")
         defer { replicate.kill() }
 
@@ -92,7 +93,8 @@ import Testing
         do {
             let connection = try SQLiteConnection(path: source, create: true)
             try connection.execute(
-                "CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('alpha'), ('beta'); INSERT INTO t SELECT x || '!' FROM t;")
+                "CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('alpha'), ('beta'); INSERT INTO t SELECT x || '!' FROM t;"
+            )
         }
         let client = makeClient(endpoint: moto.endpoint, bucket: bucket, path: "ours", credentials: moto.admin)
         let generation = Generation.random()
@@ -102,7 +104,8 @@ import Testing
         let db = dir.path + "/app.db"
         let config = dir.path + "/litestream.yml"
         try writeFile(config, Self.config(db: db, moto: moto, bucket: bucket, path: "ours"))
-        let (status, listing) = try await Self.litestream(["snapshots", "-config", config, db], moto: moto, dir: dir.path)
+        let (status, listing) = try await Self.litestream(
+            ["snapshots", "-config", config, db], moto: moto, dir: dir.path)
         #expect(status == 0, "\(listing)")
         let row = listing.split(separator: "\n").first { $0.contains(generation.id) }
         #expect(row != nil, "litestream snapshots did not list \(generation.id): \(listing)")

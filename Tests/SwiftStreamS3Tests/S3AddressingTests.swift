@@ -23,12 +23,16 @@ import Testing
         let virtual = connection().address(key: "db/generations/x", query: [], region: "eu-west-1")
         #expect(virtual.url == "https://bkt.s3.eu-west-1.amazonaws.com/db/generations/x")
         #expect(virtual.canonicalPath == "/db/generations/x")
-        #expect(connection().address(key: nil, query: [("location", "")], region: "us-east-1").url == "https://bkt.s3.amazonaws.com/?location")
+        #expect(
+            connection().address(key: nil, query: [("location", "")], region: "us-east-1").url
+                == "https://bkt.s3.amazonaws.com/?location")
         let path = connection(pathStyle: true).address(key: "/db/k", query: [], region: "us-east-1")
         #expect(path.url == "https://s3.amazonaws.com/bkt//db/k")
         #expect(path.canonicalPath == "/bkt//db/k")
         // Dotted buckets cannot be virtual-hosted over TLS.
-        #expect(connection(bucket: "my.bkt").address(key: "k", query: [], region: "us-east-1").url == "https://s3.amazonaws.com/my.bkt/k")
+        #expect(
+            connection(bucket: "my.bkt").address(key: "k", query: [], region: "us-east-1").url
+                == "https://s3.amazonaws.com/my.bkt/k")
     }
 
     @Test func customEndpoints() {
@@ -40,7 +44,9 @@ import Testing
             connection(endpoint: "minio.example.com:9000").address(key: "k", query: [], region: "us-east-1").url
                 == "https://bkt.minio.example.com:9000/k")
         #expect(
-            connection(endpoint: "https://gw.example.com/s3/", pathStyle: true).address(key: "k", query: [], region: "x").url
+            connection(endpoint: "https://gw.example.com/s3/", pathStyle: true).address(
+                key: "k", query: [], region: "x"
+            ).url
                 == "https://gw.example.com/s3/bkt/k")
     }
 
@@ -55,15 +61,20 @@ import Testing
         let server = try LoopbackHTTPServer { request in
             let scope = request.header("Authorization") ?? ""
             if request.target == "/bkt?location" {
-                guard scope.contains("/us-east-1/s3/aws4_request") else { return .respond(RawHTTPResponse(status: 400)) }
+                guard scope.contains("/us-east-1/s3/aws4_request") else {
+                    return .respond(RawHTTPResponse(status: 400))
+                }
                 return .respond(
                     RawHTTPResponse(
                         status: 200,
-                        text: #"<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\#(answer)</LocationConstraint>"#
+                        text:
+                            #"<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\#(answer)</LocationConstraint>"#
                     ))
             }
             guard scope.contains("/\(expected)/s3/aws4_request") else { return .respond(RawHTTPResponse(status: 400)) }
-            return .respond(RawHTTPResponse(status: 200, text: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"))
+            return .respond(
+                RawHTTPResponse(
+                    status: 200, text: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"))
         }
         defer { server.stop() }
         // The override stands in for the AWS endpoint on loopback (path style).
@@ -76,7 +87,8 @@ import Testing
 
     @Test func regionLookupFailureIsExplained() async throws {
         let server = try LoopbackHTTPServer { _ in
-            .respond(RawHTTPResponse(status: 403, text: "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"))
+            .respond(
+                RawHTTPResponse(status: 403, text: "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"))
         }
         defer { server.stop() }
         await #expect {

@@ -63,7 +63,10 @@ import Testing
                 <?xml version="1.0" encoding="UTF-8"?>
                 <Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>x</Key><RequestId>4442587FB7D0A2F9</RequestId></Error>
                 """.utf8))
-        #expect(s3 == S3ErrorResponse(code: "NoSuchKey", message: "The specified key does not exist.", requestID: "4442587FB7D0A2F9"))
+        #expect(
+            s3
+                == S3ErrorResponse(
+                    code: "NoSuchKey", message: "The specified key does not exist.", requestID: "4442587FB7D0A2F9"))
         let sts = S3ErrorResponse(
             body: Array(
                 """

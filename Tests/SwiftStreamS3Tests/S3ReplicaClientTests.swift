@@ -85,7 +85,9 @@ import Testing
         let big = randomBytes(11 << 20 + 12345)
         let info = try await client.writeSnapshot(Self.g1, index: 7, bytes: big)
         #expect(info.size == Int64(big.count))
-        let methods = proxy.requests.map { "\($0.method) \($0.target.contains("uploads") ? "create" : ($0.target.contains("partNumber") ? "part" : ($0.target.contains("uploadId") ? "complete" : "other")))" }
+        let methods = proxy.requests.map {
+            "\($0.method) \($0.target.contains("uploads") ? "create" : ($0.target.contains("partNumber") ? "part" : ($0.target.contains("uploadId") ? "complete" : "other")))"
+        }
         #expect(methods == ["POST create", "PUT part", "PUT part", "PUT part", "POST complete"])
         #expect(try await client.snapshots(in: Self.g1).first?.size == Int64(big.count))
         #expect(try await client.readSnapshotBytes(Self.g1, index: 7) == big)
@@ -107,7 +109,8 @@ import Testing
                 group.addTask {
                     for i in stride(from: worker, to: count, by: 8) {
                         _ = try await client.writeWALSegment(
-                            at: WALPosition(generation: Self.g1, index: i / 100, offset: i % 100), compressed: [UInt8(i & 0xFF)])
+                            at: WALPosition(generation: Self.g1, index: i / 100, offset: i % 100),
+                            compressed: [UInt8(i & 0xFF)])
                     }
                 }
             }
@@ -137,7 +140,8 @@ import Testing
         let client = makeClient(endpoint: proxy.url, bucket: bucket, credentials: moto.admin)
         try await client.writeSnapshot(Self.g1, index: 0, bytes: [1])
         for i in 0..<3 {
-            _ = try await client.writeWALSegment(at: WALPosition(generation: Self.g1, index: 0, offset: i), compressed: [2])
+            _ = try await client.writeWALSegment(
+                at: WALPosition(generation: Self.g1, index: 0, offset: i), compressed: [2])
         }
         #expect(proxy.requests.map(\.method) == ["PUT", "PUT", "PUT", "PUT"])
     }
@@ -151,7 +155,8 @@ import Testing
         let client = makeClient(endpoint: proxy.url, bucket: bucket, credentials: bad)
         var message = ""
         do {
-            _ = try await client.writeWALSegment(at: WALPosition(generation: Self.g1, index: 0, offset: 0), compressed: [1])
+            _ = try await client.writeWALSegment(
+                at: WALPosition(generation: Self.g1, index: 0, offset: 0), compressed: [1])
             Issue.record("a wrong secret was accepted")
         } catch {
             message = "\(error)"
@@ -189,11 +194,13 @@ import Testing
             method: "PUT", canonicalPath: "/\(bucket)/k", query: [], headers: headers, payloadHash: hash,
             credentials: moto.admin, date: Timestamp.now())
         let tampered = signed.headers.map {
-            $0.name == "authorization" ? HTTPHeader($0.name, String($0.value.dropLast()) + ($0.value.hasSuffix("0") ? "1" : "0")) : $0
+            $0.name == "authorization"
+                ? HTTPHeader($0.name, String($0.value.dropLast()) + ($0.value.hasSuffix("0") ? "1" : "0")) : $0
         }
         let response = try await moto.http.execute(
             HTTPRequest(
-                method: "PUT", url: moto.endpoint + "/\(bucket)/k", headers: [headers[1]] + tampered, body: .bytes([1])))
+                method: "PUT", url: moto.endpoint + "/\(bucket)/k", headers: [headers[1]] + tampered, body: .bytes([1]))
+        )
         #expect(response.status == 403)
         #expect(S3ErrorResponse(body: response.body)?.code == "SignatureDoesNotMatch")
     }
@@ -235,7 +242,9 @@ import Testing
             $0.retry = S3RetryPolicy(maxAttempts: 3, baseDelayMilliseconds: 1, maxDelayMilliseconds: 5)
         }
         proxy.inject(Array(repeating: .status(503, code: "SlowDown"), count: 5))
-        await #expect { _ = try await client.generations() } throws: { "\($0)".contains("503 SlowDown on ListObjectsV2") }
+        await #expect { _ = try await client.generations() } throws: {
+            "\($0)".contains("503 SlowDown on ListObjectsV2")
+        }
         #expect(proxy.requests.count == 3)
     }
 }

@@ -46,7 +46,8 @@ final class MotoServer: Sendable {
             // Ready once it answers HTTP.
             let deadline = Timestamp.now().nanoseconds + 30_000_000_000
             while true {
-                if let r = try? await bootstrap.http.execute(HTTPRequest(method: "GET", url: bootstrap.endpoint + "/moto-api/")),
+                if let r = try? await bootstrap.http.execute(
+                    HTTPRequest(method: "GET", url: bootstrap.endpoint + "/moto-api/")),
                     r.status < 500
                 {
                     break
@@ -64,7 +65,8 @@ final class MotoServer: Sendable {
                 "Action": "PutUserPolicy", "UserName": user, "PolicyName": "all",
                 "PolicyDocument": MotoServer.allowAll,
             ])
-            let server = MotoServer(process: process, port: port, admin: AWSCredentials(accessKeyID: id, secretAccessKey: secret))
+            let server = MotoServer(
+                process: process, port: port, admin: AWSCredentials(accessKeyID: id, secretAccessKey: secret))
             if auth { try await server.setAuth(enabled: true) }
             return server
         } catch {
@@ -96,17 +98,21 @@ final class MotoServer: Sendable {
         }.joined(separator: "&")
         let response = try await signed(
             method: "POST", path: "/", body: Array(form.utf8), service: service,
-            headers: [HTTPHeader("content-type", "application/x-www-form-urlencoded")], credentials: credentials ?? admin)
+            headers: [HTTPHeader("content-type", "application/x-www-form-urlencoded")],
+            credentials: credentials ?? admin)
         guard response.status == 200 else {
             throw SwiftStreamError(
-                .io, "moto \(parameters["Action"] ?? ""): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+                .io,
+                "moto \(parameters["Action"] ?? ""): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))"
+            )
         }
         return MotoXML(body: response.body)
     }
 
     /// Creates a bucket (signed by the admin user).
     func createBucket(_ name: String) async throws {
-        let response = try await signed(method: "PUT", path: "/" + name, body: [], service: "s3", headers: [], credentials: admin)
+        let response = try await signed(
+            method: "PUT", path: "/" + name, body: [], service: "s3", headers: [], credentials: admin)
         guard response.status == 200 else {
             throw SwiftStreamError(.io, "moto CreateBucket \(name): HTTP \(response.status)")
         }

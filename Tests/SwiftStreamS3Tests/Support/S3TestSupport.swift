@@ -12,7 +12,8 @@ let testLogger = Logger(label: "swiftstream.s3.tests")
 
 func makeClient(
     endpoint: String, bucket: String, path: String = "db", credentials: AWSCredentials?,
-    environment: [String: String] = isolatedEnvironment, configure: (inout S3ReplicaClient.Configuration) -> Void = { _ in }
+    environment: [String: String] = isolatedEnvironment,
+    configure: (inout S3ReplicaClient.Configuration) -> Void = { _ in }
 ) -> S3ReplicaClient {
     var configuration = S3ReplicaClient.Configuration(
         bucket: bucket, path: path, region: "us-east-1", endpoint: endpoint, forcePathStyle: true,

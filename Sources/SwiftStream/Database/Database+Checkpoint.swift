@@ -1,0 +1,139 @@
+/// `PRAGMA wal_checkpoint` modes swiftstream issues.
+enum CheckpointMode: String, Sendable {
+    case passive = "PASSIVE"
+    case restart = "RESTART"
+    case truncate = "TRUNCATE"
+}
+
+/// What a replica needs to read a consistent copy of the database file for a snapshot: the
+/// database stays frozen (read transaction held) and Litestream's checkpoints are skipped until
+/// `Database.endSnapshot(_:)`.
+struct SnapshotLease: Sendable {
+    let connection: SQLiteConnection
+    let position: WALPosition
+    /// The long-lived read-only descriptor on the database file (read with `pread` only).
+    let descriptor: Int32
+}
+
+extension Database {
+    /// Checkpoints and, when SQLite restarted the WAL, starts the next shadow index
+    /// (replication.md §5.2).
+    ///
+    /// PASSIVE checkpoints (the common case) hold the write lock from the last copy until after
+    /// the checkpoint, so no frame can be committed between them; Litestream releases it there,
+    /// and frames committed in that window can be overwritten by the restarted WAL before they
+    /// reach the shadow WAL. RESTART and TRUNCATE need the write lock themselves and follow
+    /// Litestream exactly.
+    func checkpoint(generation: Generation, mode: CheckpointMode, _ handles: Handles) throws {
+        // Litestream's checkpoint mutex: a snapshot in progress wins, silently.
+        guard snapshotsInProgress == 0 else { return }
+        let index = try ShadowWAL.currentIndex(in: shadowWALDirectory(generation)).index
+        let shadow = shadowWALPath(generation, index: index)
+        let header = try ShadowWAL.readHeader(walPath)
+
+        if mode == .passive {
+            do {
+                try handles.writer.execute("BEGIN IMMEDIATE;")
+            } catch let error as SQLiteError where error.isBusy {
+                logger.debug("checkpoint skipped", metadata: ["reason": "database busy"])
+                return
+            }
+            defer { try? handles.writer.execute("ROLLBACK;") }
+            do {
+                _ = try ShadowWAL.copyFrames(
+                    from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
+            } catch {
+                throw SwiftStreamError.wrap("cannot copy to end of shadow wal before checkpoint", error)
+            }
+            try execCheckpoint(mode, on: handles.checkpointer)
+        } else {
+            do {
+                _ = try ShadowWAL.copyFrames(
+                    from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
+            } catch {
+                throw SwiftStreamError.wrap("cannot copy to end of shadow wal before checkpoint", error)
+            }
+            try execCheckpoint(mode, on: handles.writer)
+        }
+
+        // A write right away, so that SQLite restarts the WAL now if the checkpoint allows it.
+        try handles.writer.execute(Database.sequenceUpsert)
+        if try ShadowWAL.readHeader(walPath) == header { return }
+
+        // The WAL restarted: take the write lock (BEGIN + insert, always rolled back), top up the
+        // old shadow file with what is left of the old incarnation, start the next index.
+        try handles.writer.execute("BEGIN;")
+        defer { try? handles.writer.execute("ROLLBACK;") }
+        do {
+            try handles.writer.execute("INSERT INTO _litestream_lock (id) VALUES (1);")
+        } catch {
+            throw SwiftStreamError.wrap("_litestream_lock", error)
+        }
+        do {
+            _ = try ShadowWAL.copyFrames(
+                from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
+        } catch {
+            throw SwiftStreamError.wrap("cannot copy to end of shadow wal", error)
+        }
+        let next = shadowWALPath(generation, index: index + 1)
+        do {
+            _ = try ShadowWAL.initialize(next, from: walPath, pageSize: handles.pageSize, ownership: handles.ownership)
+        } catch {
+            throw SwiftStreamError.wrap("cannot init shadow wal file: name=\(next)", error)
+        }
+    }
+
+    /// Releases the read lock, runs the pragma, re-acquires the read lock. A busy result is not
+    /// an error.
+    private func execCheckpoint(_ mode: CheckpointMode, on connection: SQLiteConnection) throws {
+        releaseReadLock()
+        defer { try? acquireReadLock() }
+        let result = try connection.checkpoint(mode.rawValue)
+        logger.debug(
+            "checkpoint",
+            metadata: ["mode": "\(mode.rawValue)", "result": "\(result.busy),\(result.log),\(result.checkpointed)"])
+        try acquireReadLock()
+    }
+
+    // MARK: - Snapshots (replication.md §8.1)
+
+    /// Takes the checkpoint lock, runs a PASSIVE checkpoint, begins a read transaction and reads
+    /// the position, for a snapshot. Balance with `endSnapshot(_:)`.
+    func beginSnapshot() throws -> SnapshotLease {
+        guard handles != nil, !isClosed, databaseDescriptor >= 0 else {
+            throw SwiftStreamError(.invalidArgument, "no database available")
+        }
+        snapshotsInProgress += 1
+        var connection: SQLiteConnection?
+        do {
+            let lease = try idleSnapshotConnections.popLast() ?? openConnection()
+            connection = lease
+            _ = try lease.checkpoint(CheckpointMode.passive.rawValue)
+            try lease.execute("BEGIN; SELECT COUNT(1) FROM _litestream_seq;")
+            guard let position = try position() else {
+                try? lease.execute("ROLLBACK;")
+                throw Database.noGeneration
+            }
+            return SnapshotLease(connection: lease, position: position, descriptor: databaseDescriptor)
+        } catch {
+            if let connection { idleSnapshotConnections.append(connection) }
+            snapshotsInProgress -= 1
+            throw error
+        }
+    }
+
+    /// Ends the read transaction of a snapshot and releases the checkpoint lock.
+    func endSnapshot(_ lease: SnapshotLease) {
+        try? lease.connection.execute("ROLLBACK;")
+        if !isClosed { idleSnapshotConnections.append(lease.connection) }
+        snapshotsInProgress -= 1
+    }
+
+    /// Litestream's `ErrNoGeneration`.
+    static let noGeneration = SwiftStreamError(.notFound, "no generation available")
+}
+
+extension SQLiteError {
+    /// SQLITE_BUSY or one of its extended codes.
+    var isBusy: Bool { code & 0xFF == 5 }
+}

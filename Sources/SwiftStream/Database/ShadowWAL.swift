@@ -1,0 +1,231 @@
+/// Mode and owner copied onto every file and directory swiftstream creates next to a database,
+/// as Litestream does (files take the database file's, directories its parent directory's).
+struct FileOwnership: Sendable {
+    var fileMode: mode_t
+    var directoryMode: mode_t
+    var uid: uid_t
+    var gid: gid_t
+
+    init(file: stat, directory: stat) {
+        fileMode = file.st_mode & 0o7777
+        directoryMode = directory.st_mode & 0o7777
+        uid = file.st_uid
+        gid = file.st_gid
+    }
+
+    /// Best effort, like Litestream's `os.Chown` whose error is ignored (only root may give files away).
+    func apply(to path: String) {
+        _ = chown(path, uid, gid)
+    }
+
+    /// `mkdir -p` that gives every created directory the directory mode and owner.
+    func makeDirectories(_ path: String) throws {
+        if path.isEmpty || path == "/" || path == "." { return }
+        if let st = try FileIO.fileStatus(path) {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return }
+            throw SystemError("mkdir", path, errno: ENOTDIR)
+        }
+        try makeDirectories(Path.dirname(path))
+        if mkdir(path, directoryMode) != 0 {
+            if errno == EEXIST { return }
+            throw SystemError("mkdir", path, errno: errno)
+        }
+        apply(to: path)
+    }
+
+    /// Creates (or truncates) `path` with the file mode and owner, writes `bytes`, fsyncs.
+    func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: fileMode)
+        defer { close(fd) }
+        apply(to: path)
+        try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+        try FileIO.fsync(fd, path: path)
+    }
+}
+
+/// The local shadow WAL: per-index byte copies of the committed prefix of SQLite's `-wal` file
+/// (replica-format.md §10, replication.md §4.1-§4.2). Pure file operations; the caller serialises them.
+enum ShadowWAL {
+    /// `%08x.wal`.
+    static func fileName(index: Int) -> String { Hex.format8(index) + ".wal" }
+
+    /// Parses `^([0-9a-f]{8})\.wal$`.
+    static func parseFileName(_ name: String) -> Int? {
+        guard name.hasSuffix(".wal") else { return nil }
+        return Hex.parse8(name.dropLast(4))
+    }
+
+    /// Highest shadow index in `walDirectory` (0 when empty or missing) and the total size of
+    /// every shadow file in it.
+    static func currentIndex(in walDirectory: String) throws -> (index: Int, totalSize: Int) {
+        var index = 0
+        var total = 0
+        for entry in try FileIO.listDirectory(walDirectory) where !entry.isDirectory {
+            guard let value = parseFileName(entry.name) else { continue }
+            index = max(index, value)
+            total += Int((try FileIO.fileStatus(walDirectory + "/" + entry.name))?.st_size ?? 0)
+        }
+        return (index, total)
+    }
+
+    /// The first 32 bytes of a WAL file; throws when the file is missing or shorter.
+    static func readHeader(_ path: String) throws -> [UInt8] {
+        try readAt(path, offset: 0, count: WAL.headerSize)
+    }
+
+    /// Exactly `count` bytes at `offset`; throws on a short read.
+    static func readAt(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { close(fd) }
+        let bytes = try FileIO.preadBytes(fd, count: count, at: offset, path: path)
+        guard bytes.count == count else {
+            throw SwiftStreamError(.corrupt, "read \(path): unexpected EOF at offset \(offset)")
+        }
+        return bytes
+    }
+
+    /// Frame-aligned size of the file at `path` (0 when missing).
+    static func alignedSize(_ path: String, pageSize: Int) throws -> Int? {
+        guard let st = try FileIO.fileStatus(path) else { return nil }
+        return WAL.alignedSize(Int(st.st_size), pageSize: pageSize)
+    }
+
+    /// Result of copying frames into a shadow file.
+    struct CopyResult {
+        /// Frame-aligned size of the real WAL, or the shadow size when nothing was copied
+        /// (Litestream's quirk, which the checkpoint decision inherits).
+        var originalSize: Int
+        /// Shadow size after the copy.
+        var newSize: Int
+        /// Bytes appended to the shadow file.
+        var copiedBytes: Int
+    }
+
+    /// Appends to `shadow` every frame of `realWAL` after the shadow's end that carries the
+    /// shadow header's salts and continues its checksum chain, up to the last commit frame
+    /// (replication.md §4.1). Frames are staged in `<shadow>.tmp` first, then appended and fsynced.
+    static func copyFrames(
+        from realWAL: String, to shadow: String, pageSize: Int, ownership: FileOwnership
+    ) throws -> CopyResult {
+        let frameSize = WAL.frameHeaderSize + pageSize
+        let realFD = try FileIO.open(realWAL, O_RDONLY)
+        defer { close(realFD) }
+        var realStatus = stat()
+        guard fstat(realFD, &realStatus) == 0 else { throw SystemError("stat", realWAL, errno: errno) }
+        let realWALSize = WAL.alignedSize(Int(realStatus.st_size), pageSize: pageSize)
+
+        let shadowFD = try FileIO.open(shadow, O_RDWR)
+        defer { close(shadowFD) }
+        var shadowStatus = stat()
+        guard fstat(shadowFD, &shadowStatus) == 0 else { throw SystemError("stat", shadow, errno: errno) }
+        let shadowSize = WAL.alignedSize(Int(shadowStatus.st_size), pageSize: pageSize)
+
+        let header = try FileIO.preadBytes(shadowFD, count: WAL.headerSize, at: 0, path: shadow)
+        guard header.count == WAL.headerSize else {
+            throw SwiftStreamError(.corrupt, "read header \(shadow): unexpected EOF")
+        }
+        let magic = WAL.readBE32(header, 0)
+        guard magic == WAL.magicLittleEndian || magic == WAL.magicBigEndian else {
+            throw SwiftStreamError(.corrupt, "invalid wal header magic: \(String(magic, radix: 16))")
+        }
+        let bigEndian = magic == WAL.magicBigEndian
+        let salt1 = WAL.readBE32(header, 16)
+        let salt2 = WAL.readBE32(header, 20)
+
+        // The checksum chain continues from the last whole frame, or from the header.
+        let checksumOffset = shadowSize > WAL.headerSize ? shadowSize - frameSize + 16 : 24
+        let last = try FileIO.preadBytes(shadowFD, count: 8, at: checksumOffset, path: shadow)
+        guard last.count == 8 else { throw SwiftStreamError(.corrupt, "last checksum \(shadow): unexpected EOF") }
+        var s0 = WAL.readBE32(last, 0)
+        var s1 = WAL.readBE32(last, 4)
+
+        let tempPath = shadow + ".tmp"
+        let tempFD = try FileIO.open(tempPath, O_RDWR | O_CREAT | O_TRUNC, mode: ownership.fileMode)
+        defer {
+            close(tempFD)
+            try? FileIO.remove(tempPath)
+        }
+        ownership.apply(to: tempPath)
+
+        // Read the real WAL in batches of frames; stop at EOF, a short frame, a foreign salt or a
+        // broken checksum.
+        let batchFrames = max(1, (1 << 20) / frameSize)
+        var offset = shadowSize
+        var staged = 0
+        var lastCommit = shadowSize
+        scan: while true {
+            let batch = try FileIO.preadBytes(realFD, count: batchFrames * frameSize, at: offset, path: realWAL)
+            let whole = batch.count / frameSize
+            if whole == 0 { break }
+            var valid = 0
+            batch.withUnsafeBytes { raw in
+                for i in 0..<whole {
+                    let base = i * frameSize
+                    let frame = UnsafeRawBufferPointer(rebasing: raw[base..<(base + frameSize)])
+                    guard WAL.readBE32(frame, 8) == salt1, WAL.readBE32(frame, 12) == salt2 else { return }
+                    var (c0, c1) = WAL.checksum(
+                        UnsafeRawBufferPointer(rebasing: frame[0..<8]), bigEndian: bigEndian, s0, s1)
+                    (c0, c1) = WAL.checksum(
+                        UnsafeRawBufferPointer(rebasing: frame[WAL.frameHeaderSize...]), bigEndian: bigEndian, c0, c1)
+                    guard c0 == WAL.readBE32(frame, 16), c1 == WAL.readBE32(frame, 20) else { return }
+                    s0 = c0
+                    s1 = c1
+                    valid += 1
+                    if WAL.readBE32(frame, 4) != 0 { lastCommit = offset + (i + 1) * frameSize }
+                }
+            }
+            if valid > 0 {
+                try batch.withUnsafeBytes {
+                    try FileIO.pwriteAll(
+                        tempFD, UnsafeRawBufferPointer(rebasing: $0[0..<(valid * frameSize)]), at: staged,
+                        path: tempPath)
+                }
+                staged += valid * frameSize
+                offset += valid * frameSize
+            }
+            if valid < batchFrames { break scan }
+        }
+
+        if lastCommit == shadowSize {
+            return CopyResult(originalSize: shadowSize, newSize: shadowSize, copiedBytes: 0)
+        }
+
+        // Append the staged bytes up to and including the last commit frame.
+        let count = lastCommit - shadowSize
+        let chunk = 1 << 20
+        var done = 0
+        while done < count {
+            let bytes = try FileIO.preadBytes(tempFD, count: min(chunk, count - done), at: done, path: tempPath)
+            guard !bytes.isEmpty else { throw SwiftStreamError(.io, "read \(tempPath): unexpected EOF") }
+            try bytes.withUnsafeBytes { try FileIO.pwriteAll(shadowFD, $0, at: shadowSize + done, path: shadow) }
+            done += bytes.count
+        }
+        try FileIO.fsync(shadowFD, path: shadow)
+        return CopyResult(originalSize: realWALSize, newSize: lastCommit, copiedBytes: count)
+    }
+
+    /// Starts shadow file `shadow` from the real WAL's verified header, then copies frames
+    /// (replication.md §4.2). Returns the new shadow size.
+    static func initialize(
+        _ shadow: String, from realWAL: String, pageSize: Int, ownership: FileOwnership
+    ) throws -> Int {
+        let header = try readHeader(realWAL)
+        _ = try WALHeader(header)  // magic and header checksum ("invalid header checksum")
+        try ownership.makeDirectories(Path.dirname(shadow))
+        try ownership.writeFile(shadow, header)
+        return try copyFrames(from: realWAL, to: shadow, pageSize: pageSize, ownership: ownership).newSize
+    }
+
+    /// Deletes every file whose name ends in `.tmp` anywhere below `root` (missing root: no-op).
+    static func removeTemporaryFiles(under root: String) throws {
+        guard let entries = try FileIO.listDirectoryIfExists(root) else { return }
+        for entry in entries {
+            let path = root + "/" + entry.name
+            if entry.isDirectory {
+                try removeTemporaryFiles(under: path)
+            } else if entry.name.hasSuffix(".tmp") {
+                try FileIO.remove(path)
+            }
+        }
+    }
+}

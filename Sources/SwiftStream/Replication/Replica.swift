@@ -1,0 +1,431 @@
+import Logging
+import Synchronization
+
+/// A replica's last uploaded position, readable by its database without a suspension (the
+/// database's shadow-WAL cleanup needs it inside a synchronous sync).
+final class ReplicaPositionBox: Sendable {
+    private let value = Mutex<WALPosition?>(nil)
+    func load() -> WALPosition? { value.withLock { $0 } }
+    func store(_ position: WALPosition?) { value.withLock { $0 = position } }
+}
+
+/// Uploads one database's shadow WAL and snapshots to one replica destination (Litestream's
+/// `Replica`, replica.go).
+///
+/// Every operation that writes or deletes objects (upload rounds, snapshots, retention) runs
+/// under one lock, so uploads of a replica are strictly sequential.
+public actor Replica {
+    public nonisolated let name: String
+    public nonisolated let client: any ReplicaClient
+    public nonisolated let settings: ReplicaSettings
+    let logger: Logger
+    nonisolated let positionBox = ReplicaPositionBox()
+    private let changes: AsyncStream<Void>
+    private let initialized: AsyncStream<Void>
+
+    private var position: WALPosition?
+    private var locked = false
+    private var lockWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(
+        name: String, client: any ReplicaClient, settings: ReplicaSettings, logger: Logger,
+        changes: AsyncStream<Void>, initialized: AsyncStream<Void>
+    ) {
+        self.name = name
+        self.client = client
+        self.settings = settings
+        var logger = logger
+        logger[metadataKey: "replica"] = "\(name)"
+        self.logger = logger
+        self.changes = changes
+        self.initialized = initialized
+    }
+
+    /// The last position known to be uploaded (nil before the first round or after an error).
+    public var currentPosition: WALPosition? { position }
+
+    private func setPosition(_ newValue: WALPosition?) {
+        position = newValue
+        positionBox.store(newValue)
+    }
+
+    private func lock() async {
+        if !locked {
+            locked = true
+            return
+        }
+        await withCheckedContinuation { lockWaiters.append($0) }
+    }
+
+    private func unlock() {
+        if lockWaiters.isEmpty {
+            locked = false
+        } else {
+            lockWaiters.removeFirst().resume()
+        }
+    }
+
+    // MARK: - Loops
+
+    /// Waits until the database is initialised, then runs the sync loop, the retainer and the
+    /// snapshotter until cancelled.
+    func run(database: Database) async {
+        var started = false
+        for await _ in initialized {
+            started = true
+            break
+        }
+        guard started, !Task.isCancelled else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.monitor(database: database) }
+            if settings.retention > .zero {
+                group.addTask { await self.retainer(database: database) }
+            }
+            if settings.snapshotInterval > .zero {
+                group.addTask { await self.snapshotter(database: database) }
+            }
+        }
+    }
+
+    /// First round at once; later rounds at most once per sync interval and only after the
+    /// database reported a change (replication.md §7.1).
+    private func monitor(database: Database) async {
+        let clock = ContinuousClock()
+        var lastStart = clock.now
+        await monitorRound(database: database)
+        for await _ in changes {
+            do {
+                try await clock.sleep(until: lastStart.advanced(by: settings.syncInterval))
+            } catch {
+                return
+            }
+            lastStart = clock.now
+            await monitorRound(database: database)
+        }
+    }
+
+    private func monitorRound(database: Database) async {
+        do {
+            try await sync(database: database)
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("monitor error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func retainer(database: Database) async {
+        let interval = min(settings.retentionCheckInterval, settings.retention)
+        let clock = ContinuousClock()
+        var next = clock.now.advanced(by: interval)
+        while true {
+            do {
+                try await clock.sleep(until: next)
+            } catch {
+                return
+            }
+            next = max(next.advanced(by: interval), clock.now)
+            do {
+                try await enforceRetention(database: database)
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("retainer error", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Replication.md §8.2: first snapshot `interval - age(latest snapshot)` after start, then
+    /// one every interval.
+    private func snapshotter(database: Database) async {
+        let interval = settings.snapshotInterval
+        let clock = ContinuousClock()
+        if let state = try? await database.shadowState() {
+            do {
+                let snapshots = try await client.snapshots(in: state.position.generation)
+                if let latest = snapshots.max(by: { $0.index < $1.index }) {
+                    let age = Duration.nanoseconds(Timestamp.now().nanoseconds - latest.createdAt.nanoseconds)
+                    let wait = max(.zero, interval - age)
+                    logger.info(
+                        "snapshot interval adjusted",
+                        metadata: ["previous": "\(latest.createdAt.rfc3339)", "next": "\(wait)"])
+                    do {
+                        try await clock.sleep(for: wait)
+                    } catch {
+                        return
+                    }
+                    await snapshotAndLog(database: database)
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("snapshotter cannot determine latest snapshot", metadata: ["error": "\(error)"])
+            }
+        }
+        var next = clock.now.advanced(by: interval)
+        while true {
+            do {
+                try await clock.sleep(until: next)
+            } catch {
+                return
+            }
+            next = max(next.advanced(by: interval), clock.now)
+            await snapshotAndLog(database: database)
+        }
+    }
+
+    private func snapshotAndLog(database: Database) async {
+        do {
+            _ = try await snapshot(database: database)
+        } catch let error as SwiftStreamError where error == Database.noGeneration {
+            return
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("snapshotter error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The final upload round at shutdown; returns its error instead of throwing.
+    func finalSync(database: Database) async -> (any Error)? {
+        do {
+            try await sync(database: database)
+            return nil
+        } catch {
+            logger.error("sync error", metadata: ["error": "\(error)"])
+            return error
+        }
+    }
+
+    // MARK: - Sync (replication.md §7.2)
+
+    /// One upload round: snapshot first if the generation has none here, recover the position
+    /// from the replica when the generation changed, then upload one segment per index until the
+    /// shadow WAL is exhausted. Clears the position on error.
+    public func sync(database: Database) async throws {
+        await lock()
+        defer { unlock() }
+        do {
+            try await syncLocked(database: database)
+        } catch {
+            setPosition(nil)
+            throw error
+        }
+    }
+
+    private func syncLocked(database: Database) async throws {
+        guard let state = try await database.shadowState() else {
+            throw SwiftStreamError(.notFound, "no generation, waiting for data")
+        }
+        let generation = state.position.generation
+        logger.debug("replica sync", metadata: ["position": "\(state.position)"])
+        if position?.generation != generation {
+            if try await client.snapshots(in: generation).isEmpty {
+                let info = try await snapshotLocked(database: database)
+                if info.generation != generation {
+                    throw SwiftStreamError(.io, "generation changed during snapshot, exiting sync")
+                }
+            }
+            let recovered: WALPosition
+            do {
+                recovered = try await calculatePosition(generation)
+            } catch {
+                throw SwiftStreamError.wrap("cannot determine replica position", error)
+            }
+            logger.debug("replica sync: calc new pos", metadata: ["position": "\(recovered)"])
+            setPosition(recovered)
+        }
+        while try await uploadSegment(database: database, pageSize: state.pageSize) {
+            try Task.checkCancellation()
+        }
+    }
+
+    /// (max snapshot index, 0) without segments, else the end of the highest segment measured
+    /// by decompressing it.
+    private func calculatePosition(_ generation: Generation) async throws -> WALPosition {
+        let snapshots = try await client.snapshots(in: generation)
+        guard let snapshot = snapshots.max(by: { $0.index < $1.index }) else {
+            throw SwiftStreamError(.notFound, "no snapshot available: generation=\(generation)")
+        }
+        let segments = try await client.walSegments(in: generation)
+        guard let last = segments.max(by: { ($0.index, $0.offset) < ($1.index, $1.offset) }) else {
+            return WALPosition(generation: generation, index: snapshot.index, offset: 0)
+        }
+        let compressed = try await client.walSegment(at: last.position)
+        let length = try LZ4Frame.decompress(compressed).count
+        return WALPosition(generation: generation, index: last.index, offset: last.offset + length)
+    }
+
+    /// Uploads everything after the position in its shadow file (or the next index's file from
+    /// offset 0); false when there is nothing to upload.
+    private func uploadSegment(database: Database, pageSize: Int) async throws -> Bool {
+        guard var start = position else { return false }
+        var path = database.shadowWALPath(start.generation, index: start.index)
+        var descriptor = try FileIO.open(path, O_RDONLY)
+        var size = try Replica.alignedSize(descriptor, path: path, pageSize: pageSize)
+        if start.offset > size {
+            close(descriptor)
+            throw SwiftStreamError(.corrupt, "wal reader offset too high: \(start.offset) > \(size)")
+        }
+        if start.offset == size {
+            close(descriptor)
+            start = WALPosition(generation: start.generation, index: start.index + 1, offset: 0)
+            path = database.shadowWALPath(start.generation, index: start.index)
+            do {
+                descriptor = try FileIO.open(path, O_RDONLY)
+            } catch let error as SystemError where error.isNotFound {
+                return false
+            }
+            size = try Replica.alignedSize(descriptor, path: path, pageSize: pageSize)
+        }
+        defer { close(descriptor) }
+        guard size > start.offset else { return false }
+
+        logger.info("write wal segment", metadata: ["position": "\(start)"])
+        let clock = ContinuousClock()
+        let began = clock.now
+        let compressed = try Replica.compressSegment(
+            descriptor: descriptor, path: path, from: start, to: size, pageSize: pageSize)
+        _ = try await client.writeWALSegment(at: start, compressed: compressed)
+        setPosition(WALPosition(generation: start.generation, index: start.index, offset: size))
+        logger.debug(
+            "wal segment written",
+            metadata: [
+                "position": "\(start)", "elapsed": "\(clock.now - began)", "sz": "\(size - start.offset)",
+            ])
+        return true
+    }
+
+    private static func alignedSize(_ descriptor: Int32, path: String, pageSize: Int) throws -> Int {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw SystemError("stat", path, errno: errno) }
+        return WAL.alignedSize(Int(status.st_size), pageSize: pageSize)
+    }
+
+    /// LZ4-compresses bytes `[start.offset, end)` of a shadow file: the header when at offset 0,
+    /// then whole frames whose salts must all match (`replica salt mismatch`).
+    static func compressSegment(
+        descriptor: Int32, path: String, from start: WALPosition, to end: Int, pageSize: Int
+    ) throws -> [UInt8] {
+        let frameSize = WAL.frameHeaderSize + pageSize
+        let encoder = try LZ4FrameEncoder()
+        var output: [UInt8] = []
+        let sink: (UnsafeRawBufferPointer) throws -> Void = { output.append(contentsOf: $0) }
+        try encoder.begin(sink: sink)
+        var offset = start.offset
+        var previousSalt: UInt64 = 0
+        if offset == 0 {
+            let header = try FileIO.preadBytes(descriptor, count: WAL.headerSize, at: 0, path: path)
+            guard header.count == WAL.headerSize else { throw SwiftStreamError(.io, "read \(path): unexpected EOF") }
+            previousSalt = UInt64(WAL.readBE32(header, 16)) << 32 | UInt64(WAL.readBE32(header, 20))
+            try header.withUnsafeBytes { try encoder.update($0, sink: sink) }
+            offset = WAL.headerSize
+        }
+        let batchFrames = max(1, (1 << 20) / frameSize)
+        while offset < end {
+            let count = min(batchFrames * frameSize, end - offset)
+            let batch = try FileIO.preadBytes(descriptor, count: count, at: offset, path: path)
+            guard batch.count == count else { throw SwiftStreamError(.io, "read \(path): unexpected EOF") }
+            var frameStart = 0
+            while frameStart < count {
+                let salt =
+                    UInt64(WAL.readBE32(batch, frameStart + 8)) << 32 | UInt64(WAL.readBE32(batch, frameStart + 12))
+                if previousSalt != 0 && previousSalt != salt {
+                    let at = WALPosition(generation: start.generation, index: start.index, offset: offset + frameStart)
+                    throw SwiftStreamError(.corrupt, "replica salt mismatch: \(at)")
+                }
+                previousSalt = salt
+                frameStart += frameSize
+            }
+            try batch.withUnsafeBytes { try encoder.update($0, sink: sink) }
+            offset += count
+        }
+        try encoder.end(sink: sink)
+        return output
+    }
+
+    // MARK: - Snapshots (replication.md §8)
+
+    /// Uploads a snapshot of the whole database file, tagged with the current shadow index.
+    public func snapshot(database: Database) async throws -> SnapshotInfo {
+        await lock()
+        defer { unlock() }
+        return try await snapshotLocked(database: database)
+    }
+
+    private func snapshotLocked(database: Database) async throws -> SnapshotInfo {
+        let lease = try await database.beginSnapshot()
+        let databasePath = database.path
+        do {
+            logger.info("write snapshot", metadata: ["position": "\(lease.position)"])
+            let clock = ContinuousClock()
+            let began = clock.now
+            let info = try await client.writeSnapshot(lease.position.generation, index: lease.position.index) {
+                sink in
+                try Replica.compressDatabase(descriptor: lease.descriptor, path: databasePath, sink: sink)
+            }
+            await database.endSnapshot(lease)
+            logger.info(
+                "snapshot written",
+                metadata: ["position": "\(lease.position)", "elapsed": "\(clock.now - began)", "sz": "\(info.size)"])
+            return info
+        } catch {
+            await database.endSnapshot(lease)
+            throw error
+        }
+    }
+
+    /// Streams the database file from offset 0 through the LZ4 frame encoder.
+    static func compressDatabase(
+        descriptor: Int32, path: String, sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let encoder = try LZ4FrameEncoder()
+        try encoder.begin(sink: sink)
+        let chunk = 4 << 20
+        var offset = 0
+        while true {
+            let bytes = try FileIO.preadBytes(descriptor, count: chunk, at: offset, path: path)
+            if bytes.isEmpty { break }
+            try bytes.withUnsafeBytes { try encoder.update($0, sink: sink) }
+            offset += bytes.count
+            if bytes.count < chunk { break }
+        }
+        try encoder.end(sink: sink)
+    }
+
+    // MARK: - Retention (replication.md §9)
+
+    /// Deletes what the retention window no longer needs; snapshots first when no snapshot is
+    /// recent enough.
+    public func enforceRetention(database: Database) async throws {
+        await lock()
+        defer { unlock() }
+        var all: [SnapshotInfo] = []
+        for generation in try await client.generations() {
+            all += try await client.snapshots(in: generation)
+        }
+        let threshold = Timestamp.now().nanoseconds - settings.retention.nanoseconds
+        var retained = all.filter { $0.createdAt.nanoseconds >= threshold }
+        if retained.isEmpty {
+            do {
+                retained.append(try await snapshotLocked(database: database))
+            } catch {
+                throw SwiftStreamError.wrap("snapshot", error)
+            }
+        }
+        for generation in try await client.generations() {
+            guard let keep = retained.filter({ $0.generation == generation }).map(\.index).min() else {
+                try await client.deleteGeneration(generation)
+                continue
+            }
+            for snapshot in try await client.snapshots(in: generation) where snapshot.index < keep {
+                try await client.deleteSnapshot(generation, index: snapshot.index)
+                // Quirk kept from Litestream: the threshold index is logged, not the deleted one.
+                logger.info("snapshot deleted", metadata: ["generation": "\(generation)", "index": "\(keep)"])
+            }
+            let stale = try await client.walSegments(in: generation).filter { $0.index < keep }.map(\.position)
+            if !stale.isEmpty {
+                try await client.deleteWALSegments(stale)
+                logger.info(
+                    "wal segmented deleted before",
+                    metadata: ["generation": "\(generation)", "index": "\(keep)", "n": "\(stale.count)"])
+            }
+        }
+    }
+}

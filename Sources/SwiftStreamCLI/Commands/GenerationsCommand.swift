@@ -1,0 +1,106 @@
+import SwiftStream
+
+/// `generations`: lists generations per replica with their lag and time range
+/// (cli-and-config.md §2.2).
+struct GenerationsCommand: CLICommand {
+    static let name = "generations"
+    static let summary = "list available generations for a database"
+    static let flags = FlagSet([CommonFlags.config, CommonFlags.noExpandEnv, CommonFlags.replica, CommonFlags.json])
+    static let usageHead = """
+        The generations command lists all generations for a database or replica. It also lists
+        stats about their lag behind the primary database and the time range they cover.
+
+        Usage:
+
+        \tswiftstream generations [arguments] DB_PATH
+
+        \tswiftstream generations [arguments] REPLICA_URL
+
+        """
+
+    /// Printed for a generation without objects (Go's zero `time.Time`).
+    static let zeroTime = "0001-01-01T00:00:00Z"
+
+    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+        let argument = try singleArgument(parsed, missing: "database path or replica URL required")
+        var selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
+        try selection.restrict(toReplicaNamed: parsed.string("replica"))
+        let logger = context.logger()
+
+        // Lag reference: the database's last change in path mode (fails without the file), now in URL mode.
+        let reference: Timestamp
+        if let database = selection.database {
+            reference = try lastModified(database: database.path)
+        } else {
+            reference = context.now()
+        }
+
+        var table = TableWriter(header: ["name", "generation", "lag", "start", "end"])
+        var json: [JSONValue] = []
+        for settings in selection.replicas {
+            let replica = try settings.namedReplica()
+            let generations: [Generation]
+            do {
+                generations = try await replica.client.generations()
+            } catch {
+                logger.error("cannot list generations", metadata: ["replica": "\(replica.name)", "error": "\(error)"])
+                continue
+            }
+            for generation in generations {
+                let bounds: (created: Timestamp, updated: Timestamp)?
+                do {
+                    bounds = try await replica.client.timeBounds(of: generation)
+                } catch {
+                    logger.error(
+                        "cannot determine generation time bounds",
+                        metadata: ["replica": "\(replica.name)", "generation": "\(generation)", "error": "\(error)"]
+                    )
+                    continue
+                }
+                guard let bounds else {
+                    // Go: reference.Sub(time.Time{}) saturates at the largest duration.
+                    let lag = GoDuration.truncateLag(Int64.max)
+                    table.append([replica.name, generation.id, GoDuration.format(lag), zeroTime, zeroTime])
+                    json.append(
+                        .object([
+                            ("name", .string(replica.name)), ("generation", .string(generation.id)),
+                            ("lag_ns", .null), ("start", .null), ("end", .null),
+                        ])
+                    )
+                    continue
+                }
+                let lag = GoDuration.truncateLag(difference(reference, bounds.updated))
+                table.append([
+                    replica.name, generation.id, GoDuration.format(lag), bounds.created.rfc3339, bounds.updated.rfc3339,
+                ])
+                json.append(
+                    .object([
+                        ("name", .string(replica.name)), ("generation", .string(generation.id)),
+                        ("lag_ns", .integer(difference(reference, bounds.updated))),
+                        ("start", .string(bounds.created.rfc3339Nano)), ("end", .string(bounds.updated.rfc3339Nano)),
+                    ])
+                )
+            }
+        }
+        context.standardOutput.write(parsed.bool("json") ? JSONValue.array(json).serialized + "\n" : table.rendered)
+        return 0
+    }
+
+    /// Later of the database file's and its `-wal` file's modification times (Litestream
+    /// `DB.UpdatedAt`); a missing database file is an error, a missing WAL is not.
+    static func lastModified(database path: String) throws -> Timestamp {
+        guard let status = try FileIO.fileStatus(path) else { throw SystemError("stat", path, errno: ENOENT) }
+        var latest = Timestamp(status.st_mtim)
+        if let wal = try FileIO.fileStatus(path + "-wal") {
+            latest = max(latest, Timestamp(wal.st_mtim))
+        }
+        return latest
+    }
+
+    /// `a - b` in nanoseconds, saturating like Go's `Time.Sub`.
+    static func difference(_ a: Timestamp, _ b: Timestamp) -> Int64 {
+        let (value, overflow) = a.nanoseconds.subtractingReportingOverflow(b.nanoseconds)
+        if overflow { return a.nanoseconds > b.nanoseconds ? .max : .min }
+        return value
+    }
+}

@@ -1,0 +1,216 @@
+import Logging
+import SwiftStream
+import Synchronization
+
+/// `restore`: recovers a database from a replica (restore.md §1-§2, §7).
+struct RestoreCommand: CLICommand {
+    static let name = "restore"
+    static let summary = "recovers database backup from a replica"
+    static let flags = FlagSet([
+        CommonFlags.config, CommonFlags.noExpandEnv,
+        FlagSet.Flag(
+            name: "o", kind: .string, placeholder: "PATH",
+            help: "Output path of the restored database.\nDefaults to original DB path (required with a replica URL)."
+        ),
+        FlagSet.Flag(
+            name: "replica", kind: .string, placeholder: "NAME",
+            help: "Restore from a specific replica.\nDefaults to the replica with the latest data."
+        ),
+        FlagSet.Flag(
+            name: "generation", kind: .string, placeholder: "NAME",
+            help: "Restore from a specific generation.\nDefaults to the generation with the latest data."
+        ),
+        FlagSet.Flag(
+            name: "index", kind: .hexIndex, placeholder: "NUM",
+            help:
+                "Restore up to a specific hex-encoded WAL index (inclusive).\nDefaults to use the highest available index."
+        ),
+        FlagSet.Flag(
+            name: "timestamp", kind: .string, placeholder: "TIMESTAMP",
+            help: "Restore to a specific point-in-time (RFC 3339, e.g. 2000-01-01T00:00:00Z).\n"
+                + "Defaults to use the latest available backup."
+        ),
+        FlagSet.Flag(
+            name: "parallelism", kind: .int, placeholder: "NUM",
+            help: "Determines the number of WAL files downloaded in parallel.\nDefaults to 8."
+        ),
+        FlagSet.Flag(
+            name: "if-db-not-exists", kind: .bool, placeholder: "",
+            help: "Returns exit code of 0 if the database already exists."
+        ),
+        FlagSet.Flag(
+            name: "if-replica-exists", kind: .bool, placeholder: "",
+            help: "Returns exit code of 0 if no backups found."
+        ),
+    ])
+    static let usageHead = """
+        The restore command recovers a database from a previous snapshot and WAL.
+
+        Usage:
+
+        \tswiftstream restore [arguments] DB_PATH
+
+        \tswiftstream restore [arguments] REPLICA_URL
+
+        If a DB_PATH is given, the replicas of that database in the configuration file are
+        used. If a REPLICA_URL is given, the backup is read from that location alone and -o
+        is required.
+
+        """
+    static let usageTail = """
+        Examples:
+
+        \t# Restore latest replica for database to original location.
+        \t$ swiftstream restore /path/to/db
+
+        \t# Restore replica for database to a given point in time.
+        \t$ swiftstream restore -timestamp 2020-01-01T00:00:00Z /path/to/db
+
+        \t# Restore latest replica for database to new /tmp directory
+        \t$ swiftstream restore -o /tmp/db /path/to/db
+
+        \t# Restore database from latest generation on S3.
+        \t$ swiftstream restore -replica s3 /path/to/db
+
+        \t# Restore database from a replica URL.
+        \t$ swiftstream restore -o /tmp/db s3://mybkt/db
+
+        """
+
+    static let timestampError =
+        "invalid -timestamp, must specify in ISO 8601 format (e.g. 2000-01-01T00:00:00Z)"
+
+    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+        let argument = try singleArgument(parsed, missing: "database path or replica URL required")
+        var timestamp: Timestamp?
+        if let text = parsed.string("timestamp"), !text.isEmpty {
+            guard let value = Timestamp.parseRFC3339(text) else {
+                throw SwiftStreamError(.invalidArgument, timestampError)
+            }
+            timestamp = value
+        }
+        var outputPath = parsed.string("o") ?? ""
+        let configFlag = parsed.string("config") ?? ""
+        var logger = context.logger()
+
+        var replicas: [ReplicaSettings]
+        if ReplicaURL.looksLikeURL(argument) {
+            if !configFlag.isEmpty {
+                throw SwiftStreamError(.invalidArgument, "cannot specify a replica URL and the -config flag")
+            }
+            if outputPath.isEmpty { throw SwiftStreamError(.invalidArgument, "output path required") }
+            if parsed.bool("if-db-not-exists") && outputExists(outputPath) {
+                logger.info("database already exists, skipping")
+                return 0
+            }
+            replicas = [try ReplicaConfig(url: argument).resolve()]
+        } else {
+            let selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
+            guard let database = selection.database else {
+                throw SwiftStreamError(.internalError, "database path mode without a database")
+            }
+            logger = context.logger()
+            logger[metadataKey: "db"] = "\(database.path)"
+            if outputPath.isEmpty { outputPath = database.path }
+            if parsed.bool("if-db-not-exists") && outputExists(outputPath) {
+                logger.info("database already exists, skipping")
+                return 0
+            }
+            replicas = selection.replicas
+            // Unlike the listing commands, an unknown -replica simply matches nothing.
+            if let name = parsed.string("replica"), !name.isEmpty {
+                replicas = replicas.filter { $0.name == name }
+            }
+        }
+
+        var generation: Generation?
+        if let text = parsed.string("generation"), !text.isEmpty {
+            // A malformed id cannot match any generation.
+            guard let value = Generation(text) else { return try noMatch(parsed, logger: logger) }
+            generation = value
+        }
+        var named: [NamedReplica] = []
+        for replica in replicas { named.append(try replica.namedReplica()) }
+
+        let progress = context.standardError.isTerminal ? ProgressLine(sink: context.standardError) : nil
+        var report: (@Sendable (RestoreProgress) -> Void)?
+        if let progress { report = { progress.update($0) } }
+        let options = RestoreOptions(
+            outputPath: outputPath, index: parsed.int("index"), timestamp: timestamp,
+            parallelism: parsed.int("parallelism") ?? 8, progress: report
+        )
+        let request = RestoreEngine.Request(
+            replicas: named, generation: generation, timestamp: timestamp, options: options
+        )
+        let outcome: RestoreEngine.Outcome
+        do {
+            outcome = try await context.restoreEngine.restore(request, logger)
+            progress?.finish()
+        } catch {
+            progress?.finish()
+            throw error
+        }
+        if outcome == .noMatchingBackups { return try noMatch(parsed, logger: logger) }
+        return 0
+    }
+
+    /// Litestream's check: anything but "does not exist" from `stat` counts as existing.
+    static func outputExists(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 || errno != ENOENT
+    }
+
+    /// No generation matched: exit 0 with `-if-replica-exists` (logged), else an error.
+    private static func noMatch(_ parsed: FlagSet.Parsed, logger: Logger) throws(SwiftStreamError) -> Int32 {
+        if parsed.bool("if-replica-exists") {
+            logger.info("no matching backups found")
+            return 0
+        }
+        throw SwiftStreamError(.notFound, "no matching backups found")
+    }
+}
+
+/// The one-line restore progress display on a terminal's stderr, redrawn with `\r`.
+final class ProgressLine: Sendable {
+    private let sink: any OutputSink
+    private let start = Timestamp.now()
+    /// Whether anything was drawn (so `finish()` ends the line).
+    private let drawn = Mutex(false)
+
+    init(sink: any OutputSink) { self.sink = sink }
+
+    func update(_ progress: RestoreProgress) {
+        draw(
+            bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, segmentsDone: progress.segmentsDone,
+            segmentsTotal: progress.segmentsTotal
+        )
+    }
+
+    /// Redraws the line: `restoring: 1.5/3.0 MB, wal segments 1/4, 2.0 MB/s`.
+    func draw(bytesDone: Int64, bytesTotal: Int64, segmentsDone: Int, segmentsTotal: Int) {
+        let elapsed = Double(Timestamp.now().nanoseconds - start.nanoseconds) / 1e9
+        let megabytes = Double(bytesDone) / 1_000_000
+        let rate = elapsed > 0 ? megabytes / elapsed : 0
+        let line =
+            "\rrestoring: \(Self.decimal(megabytes, 1))/\(Self.decimal(Double(bytesTotal) / 1_000_000, 1)) MB"
+            + ", wal segments \(segmentsDone)/\(segmentsTotal)"
+            + ", \(Self.decimal(rate, 1)) MB/s\u{1B}[K"
+        drawn.withLock { $0 = true }
+        sink.write(line)
+    }
+
+    func finish() {
+        if drawn.withLock({ $0 }) { sink.write("\n") }
+    }
+
+    /// `value` with `digits` decimals, without Foundation's `String(format:)`.
+    static func decimal(_ value: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int64((value * scale).rounded())
+        let whole = scaled / Int64(scale)
+        var fraction = String(abs(scaled % Int64(scale)))
+        fraction = String(repeating: "0", count: max(0, digits - fraction.count)) + fraction
+        return digits == 0 ? String(whole) : "\(whole).\(fraction)"
+    }
+}

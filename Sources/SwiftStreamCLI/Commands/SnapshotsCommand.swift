@@ -1,0 +1,71 @@
+import SwiftStream
+
+/// `snapshots`: lists every snapshot of every generation per replica (cli-and-config.md §2.5).
+struct SnapshotsCommand: CLICommand {
+    static let name = "snapshots"
+    static let summary = "list available snapshots for a database"
+    static let flags = FlagSet([CommonFlags.config, CommonFlags.noExpandEnv, CommonFlags.replica, CommonFlags.json])
+    static let usageHead = """
+        The snapshots command lists all snapshots available for a database or replica.
+
+        Usage:
+
+        \tswiftstream snapshots [arguments] DB_PATH
+
+        \tswiftstream snapshots [arguments] REPLICA_URL
+
+        """
+    static let usageTail = """
+        Examples:
+
+        \t# List all snapshots for a database.
+        \t$ swiftstream snapshots /path/to/db
+
+        \t# List all snapshots on S3.
+        \t$ swiftstream snapshots -replica s3 /path/to/db
+
+        \t# List all snapshots by replica URL.
+        \t$ swiftstream snapshots s3://mybkt/db
+
+        """
+
+    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+        let argument = try singleArgument(parsed, missing: "database path required")
+        var selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
+        try selection.restrict(toReplicaNamed: parsed.string("replica"))
+        let logger = context.logger()
+
+        var table = TableWriter(header: ["replica", "generation", "index", "size", "created"])
+        var json: [JSONValue] = []
+        for settings in selection.replicas {
+            let replica = try settings.namedReplica()
+            let snapshots: [SnapshotInfo]
+            do {
+                var all: [SnapshotInfo] = []
+                for generation in try await replica.client.generations() {
+                    all += try await replica.client.snapshots(in: generation)
+                }
+                snapshots = all.sorted { ($0.generation, $0.index) < ($1.generation, $1.index) }
+            } catch {
+                logger.error(
+                    "cannot determine snapshots", metadata: ["replica": "\(replica.name)", "error": "\(error)"]
+                )
+                continue
+            }
+            for info in snapshots {
+                table.append([
+                    replica.name, info.generation.id, String(info.index), String(info.size), info.createdAt.rfc3339,
+                ])
+                json.append(
+                    .object([
+                        ("replica", .string(replica.name)), ("generation", .string(info.generation.id)),
+                        ("index", .integer(Int64(info.index))), ("size", .integer(info.size)),
+                        ("created", .string(info.createdAt.rfc3339Nano)),
+                    ])
+                )
+            }
+        }
+        context.standardOutput.write(parsed.bool("json") ? JSONValue.array(json).serialized + "\n" : table.rendered)
+        return 0
+    }
+}

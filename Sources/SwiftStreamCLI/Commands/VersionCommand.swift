@@ -1,0 +1,42 @@
+import CCurl
+import COpenSSL
+import SwiftStream
+
+/// `version`: prints the build's version, then the versions of the C libraries it runs with
+/// (cli-and-config.md §2.7). Positional arguments are ignored, as in Litestream (whose version
+/// command still parses flags, so `-h` prints its usage).
+struct VersionCommand: CLICommand {
+    static let name = "version"
+    static let summary = "prints the binary version"
+    static let flags = FlagSet([])
+    static let usageHead = """
+        The version command prints the swiftstream version and the SQLite, libcurl and OpenSSL
+        versions it runs with.
+
+        Usage:
+
+        \tswiftstream version
+
+        """
+
+    /// The swiftstream version string.
+    static let version = "v0.1.0-dev"
+
+    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+        context.standardOutput.write(lines.joined(separator: "\n") + "\n")
+        return 0
+    }
+
+    /// `swiftstream v…`, `sqlite …`, `libcurl …`, `openssl …`.
+    static var lines: [String] {
+        // OpenSSL_version(OPENSSL_VERSION) reads "OpenSSL 3.0.22 1 Jul 2025"; keep the number.
+        let openssl = String(cString: swst_openssl_version()).split(separator: " ")
+        let opensslVersion = openssl.count > 1 ? String(openssl[1]) : openssl.joined(separator: " ")
+        return [
+            "swiftstream \(version)",
+            "sqlite \(SQLiteConnection.libraryVersion)",
+            "libcurl \(String(cString: swst_curl_version()))",
+            "openssl \(opensslVersion)",
+        ]
+    }
+}

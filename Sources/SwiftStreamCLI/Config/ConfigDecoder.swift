@@ -1,0 +1,289 @@
+import SwiftStream
+import Yams
+
+/// Decodes config YAML into `Config` with gopkg.in/yaml.v2's rules, as Litestream v0.3.13 does
+/// (cli-and-config.md §3.3): unknown keys are ignored, booleans are YAML 1.1, a bare integer
+/// duration is nanoseconds, a scalar given where a string is expected keeps its text.
+///
+/// Errors carry the 1-based line of the offending node.
+enum ConfigDecoder {
+    /// A YAML syntax or type error at `line`.
+    struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+        var line: Int?
+        var message: String
+        var description: String { line.map { "line \($0): \(message)" } ?? message }
+    }
+
+    /// Parses `text`; an empty document gives an empty config.
+    static func decode(_ text: String) throws(DecodeError) -> Config {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxError(error)
+        } catch {
+            throw DecodeError(line: nil, message: "\(error)")
+        }
+        var config = Config()
+        guard let root, !isNull(root) else { return config }
+        for (key, value) in try mapping(root, into: "config") {
+            switch key {
+            case "addr": config.addr = try string(value)
+            case "exec": config.exec = try string(value)
+            case "access-key-id": config.accessKeyID = try string(value)
+            case "secret-access-key": config.secretAccessKey = try string(value)
+            case "logging": config.logging = try logging(value)
+            case "dbs":
+                config.databases = try sequence(value, into: "[]DBConfig").map { node throws(DecodeError) in
+                    try database(node)
+                }
+            default: break
+            }
+        }
+        return config
+    }
+
+    private static func logging(_ node: Node) throws(DecodeError) -> LoggingConfig {
+        var result = LoggingConfig()
+        for (key, value) in try mapping(node, into: "LoggingConfig") {
+            switch key {
+            case "level": result.level = try string(value)
+            case "type": result.type = try string(value)
+            case "stderr": result.stderr = try bool(value) ?? false
+            default: break
+            }
+        }
+        return result
+    }
+
+    private static func database(_ node: Node) throws(DecodeError) -> DatabaseConfig {
+        var db = DatabaseConfig()
+        for (key, value) in try mapping(node, into: "DBConfig") {
+            switch key {
+            case "path": db.path = try string(value)
+            case "meta-path": db.metaPath = isNull(value) ? nil : try string(value)
+            case "monitor-interval": db.monitorInterval = try duration(value)
+            case "checkpoint-interval": db.checkpointInterval = try duration(value)
+            case "min-checkpoint-page-count": db.minCheckpointPageCount = try int(value)
+            case "max-checkpoint-page-count": db.maxCheckpointPageCount = try int(value)
+            case "replicas":
+                db.replicas = try sequence(value, into: "[]ReplicaConfig").map { node throws(DecodeError) in
+                    try replica(node)
+                }
+            default: break
+            }
+        }
+        return db
+    }
+
+    private static func replica(_ node: Node) throws(DecodeError) -> ReplicaConfig {
+        var r = ReplicaConfig()
+        for (key, value) in try mapping(node, into: "ReplicaConfig") {
+            switch key {
+            case "type": r.type = try string(value)
+            case "name": r.name = try string(value)
+            case "url": r.url = try string(value)
+            case "path": r.path = try string(value)
+            case "retention": r.retention = try duration(value)
+            case "retention-check-interval": r.retentionCheckInterval = try duration(value)
+            case "sync-interval": r.syncInterval = try duration(value)
+            case "snapshot-interval": r.snapshotInterval = try duration(value)
+            case "validation-interval": r.validationInterval = try duration(value)
+            case "access-key-id": r.accessKeyID = try string(value)
+            case "secret-access-key": r.secretAccessKey = try string(value)
+            case "region": r.region = try string(value)
+            case "bucket": r.bucket = try string(value)
+            case "endpoint": r.endpoint = try string(value)
+            case "force-path-style": r.forcePathStyle = try bool(value)
+            case "skip-verify": r.skipVerify = try bool(value) ?? false
+            case "account-name": r.accountName = try string(value)
+            case "account-key": r.accountKey = try string(value)
+            case "host": r.host = try string(value)
+            case "user": r.user = try string(value)
+            case "password": r.password = try string(value)
+            case "key-path": r.keyPath = try string(value)
+            case "age":
+                for (ageKey, ageValue) in try mapping(value, into: "age settings") {
+                    switch ageKey {
+                    case "identities": r.ageIdentities = try stringList(ageValue)
+                    case "recipients": r.ageRecipients = try stringList(ageValue)
+                    default: break
+                    }
+                }
+            default: break
+            }
+        }
+        return r
+    }
+
+    // MARK: - Scalars and collections (yaml.v2 semantics)
+
+    /// The pairs of a mapping node in document order, with `<<` merge keys applied; null → [].
+    private static func mapping(_ node: Node, into type: String) throws(DecodeError) -> [(String, Node)] {
+        if isNull(node) { return [] }
+        guard case .mapping(let map) = node else { throw mismatch(node, type) }
+        var merged: [(String, Node)] = []
+        var own: [(String, Node)] = []
+        for (key, value) in map {
+            let name = key.scalar?.string ?? ""
+            if name == "<<", key.scalar?.style == .plain {
+                if case .sequence(let list) = value {
+                    for item in list { merged += try mapping(item, into: type) }
+                } else {
+                    merged += try mapping(value, into: type)
+                }
+            } else {
+                own.append((name, value))
+            }
+        }
+        return merged + own
+    }
+
+    private static func sequence(_ node: Node, into type: String) throws(DecodeError) -> [Node] {
+        if isNull(node) { return [] }
+        guard case .sequence(let list) = node else { throw mismatch(node, type) }
+        return Array(list)
+    }
+
+    private static func string(_ node: Node) throws(DecodeError) -> String {
+        guard case .scalar(let scalar) = node else { throw mismatch(node, "string") }
+        return isNull(node) ? "" : scalar.string
+    }
+
+    private static func stringList(_ node: Node) throws(DecodeError) -> [String] {
+        try sequence(node, into: "[]string").map { item throws(DecodeError) in try string(item) }
+    }
+
+    /// A YAML 1.1 boolean (`true/false/yes/no/on/off/y/n` in their usual cases); null → nil.
+    private static func bool(_ node: Node) throws(DecodeError) -> Bool? {
+        if isNull(node) { return nil }
+        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = yaml11Bool(scalar.string) else {
+            throw mismatch(node, "bool")
+        }
+        return value
+    }
+
+    private static func int(_ node: Node) throws(DecodeError) -> Int? {
+        if isNull(node) { return nil }
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { throw mismatch(node, "int") }
+        if let value = yamlInt(scalar.string), let int = Int(exactly: value) { return int }
+        if let value = yamlFloat(scalar.string), value.rounded(.towardZero) == value, let int = Int(exactly: value) {
+            return int
+        }
+        throw mismatch(node, "int")
+    }
+
+    /// A Go duration string, or a plain integer meaning nanoseconds; null → nil.
+    private static func duration(_ node: Node) throws(DecodeError) -> Int64? {
+        if isNull(node) { return nil }
+        guard case .scalar(let scalar) = node else { throw mismatch(node, "time.Duration") }
+        if scalar.style == .plain {
+            if let value = yamlInt(scalar.string) { return value }
+            if let value = yamlFloat(scalar.string), let int = Int64(exactly: value.rounded(.towardZero)) {
+                return int
+            }
+        }
+        do {
+            return try GoDuration.parse(scalar.string)
+        } catch {
+            throw DecodeError(
+                line: node.mark?.line,
+                message: "cannot unmarshal \(tagName(node)) `\(scalar.string)` into time.Duration (\(error))"
+            )
+        }
+    }
+
+    private static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    private static func mismatch(_ node: Node, _ type: String) -> DecodeError {
+        var text = "cannot unmarshal \(tagName(node))"
+        if case .scalar(let scalar) = node { text += " `\(scalar.string)`" }
+        return DecodeError(line: node.mark?.line, message: text + " into " + type)
+    }
+
+    /// The YAML 1.1 tag yaml.v2 resolves for a node, for error messages.
+    private static func tagName(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "!!map"
+        case .sequence: return "!!seq"
+        case .alias: return "!!alias"
+        case .scalar(let scalar):
+            guard scalar.style == .plain else { return "!!str" }
+            if isNull(node) { return "!!null" }
+            if yaml11Bool(scalar.string) != nil { return "!!bool" }
+            if yamlInt(scalar.string) != nil { return "!!int" }
+            if yamlFloat(scalar.string) != nil { return "!!float" }
+            return "!!str"
+        }
+    }
+
+    static func yaml11Bool(_ text: String) -> Bool? {
+        switch text {
+        case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": return true
+        case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": return false
+        default: return nil
+        }
+    }
+
+    /// yaml.v2's integer resolution: Go `ParseInt(s, 0, 64)` after removing `_`
+    /// (decimal, `0x`, `0o`, `0b`, leading-`0` octal, optional sign).
+    static func yamlInt(_ text: String) -> Int64? {
+        var s = Substring(text.filter { $0 != "_" })
+        var negative = false
+        if let c = s.first, c == "+" || c == "-" {
+            negative = c == "-"
+            s = s.dropFirst()
+        }
+        guard !s.isEmpty else { return nil }
+        var radix = 10
+        if s.hasPrefix("0x") || s.hasPrefix("0X") {
+            radix = 16
+            s = s.dropFirst(2)
+        } else if s.hasPrefix("0o") || s.hasPrefix("0O") {
+            radix = 8
+            s = s.dropFirst(2)
+        } else if s.hasPrefix("0b") || s.hasPrefix("0B") {
+            radix = 2
+            s = s.dropFirst(2)
+        } else if s.count > 1 && s.hasPrefix("0") {
+            radix = 8
+            s = s.dropFirst()
+        }
+        guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isHexDigit }), let magnitude = UInt64(s, radix: radix)
+        else { return nil }
+        if negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+    }
+
+    /// yaml.v2's float resolution: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` and `.inf`/`.nan`.
+    static func yamlFloat(_ text: String) -> Double? {
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
+        case "-.inf", "-.Inf", "-.INF": return -.infinity
+        case ".nan", ".NaN", ".NAN": return .nan
+        default: break
+        }
+        guard text.wholeMatch(of: /[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?/) != nil else { return nil }
+        return Double(text)
+    }
+
+    private static func syntaxError(_ error: YamlError) -> DecodeError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            var message = problem
+            if let context { message = context.text + ": " + problem }
+            return DecodeError(line: mark.line, message: message)
+        case .reader(let problem, _, _, _):
+            return DecodeError(line: nil, message: problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            return DecodeError(line: context.mark.line, message: "mapping key \(keys) already defined")
+        default:
+            return DecodeError(line: nil, message: "\(error)")
+        }
+    }
+}

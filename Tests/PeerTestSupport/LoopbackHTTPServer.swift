@@ -1,0 +1,332 @@
+import SwiftStream
+import Synchronization
+
+/// A request as a test server received it.
+public struct RawHTTPRequest: Sendable {
+    public var method: String
+    /// The request target as sent (path and query, still percent-encoded).
+    public var target: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public var path: String { String(target.prefix { $0 != "?" }) }
+}
+
+/// A response a test server sends.
+public struct RawHTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(status: Int, text: String, contentType: String = "application/xml") {
+        self.init(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+
+    func serialized(includeBody: Bool = true) -> [UInt8] {
+        var head = "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Error")\r\n"
+        for h in headers
+        where h.name.lowercased() != "content-length" && h.name.lowercased() != "transfer-encoding"
+            && h.name.lowercased() != "connection"
+        {
+            head += "\(h.name): \(h.value)\r\n"
+        }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        return Array(head.utf8) + (includeBody ? body : [])
+    }
+}
+
+/// What a test server does with one request.
+public enum ServerAction: Sendable {
+    case respond(RawHTTPResponse)
+    /// Sends the request to 127.0.0.1:`port` and relays the answer.
+    case forward(port: Int)
+    /// Closes the connection with a TCP reset, without answering.
+    case reset
+    /// Answers nothing for `seconds`, then closes.
+    case stall(seconds: Double)
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 for tests (keep-alive, Content-Length bodies), one
+/// thread per connection. Also the base of `FaultProxy`.
+public final class LoopbackHTTPServer: Sendable {
+    public let port: Int
+    private let listener: Int32
+    private let handler: @Sendable (RawHTTPRequest) -> ServerAction
+    private let stopped = Atomic<Bool>(false)
+    private let connections = Mutex<Set<Int32>>([])
+
+    public init(handler: @escaping @Sendable (RawHTTPRequest) -> ServerAction) throws {
+        (listener, port) = try Loopback.listen()
+        self.handler = handler
+        TestThread.detach { [self] in acceptLoop() }
+    }
+
+    /// Stops accepting and closes open connections.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        connections.withLock { set in
+            for fd in set { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    private func acceptLoop() {
+        while !stopped.load(ordering: .relaxed) {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            connections.withLock { _ = $0.insert(fd) }
+            TestThread.detach { [self] in
+                serve(fd)
+                connections.withLock { _ = $0.remove(fd) }
+            }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        let reader = SocketReader(fd: fd)
+        while let request = reader.readRequest() {
+            switch handler(request) {
+            case .respond(let response):
+                guard SocketReader.writeAll(fd, response.serialized(includeBody: request.method != "HEAD")) else {
+                    close(fd)
+                    return
+                }
+            case .forward(let port):
+                guard let response = LoopbackHTTPServer.forward(request, to: port),
+                    SocketReader.writeAll(fd, response.serialized(includeBody: request.method != "HEAD"))
+                else {
+                    Loopback.reset(fd)
+                    return
+                }
+            case .reset:
+                Loopback.reset(fd)
+                return
+            case .stall(let seconds):
+                usleep(UInt32(seconds * 1_000_000))
+                close(fd)
+                return
+            }
+        }
+        close(fd)
+    }
+
+    /// Relays `request` over a fresh upstream connection (`Connection: close`) and reads the answer.
+    static func forward(_ request: RawHTTPRequest, to port: Int) -> RawHTTPResponse? {
+        let upstream = Loopback.connect(port: port)
+        guard upstream >= 0 else { return nil }
+        defer { close(upstream) }
+        var head = "\(request.method) \(request.target) HTTP/1.1\r\n"
+        for h in request.headers
+        where !["connection", "content-length", "transfer-encoding"].contains(h.name.lowercased()) {
+            head += "\(h.name): \(h.value)\r\n"
+        }
+        head += "Content-Length: \(request.body.count)\r\nConnection: close\r\n\r\n"
+        guard SocketReader.writeAll(upstream, Array(head.utf8) + request.body) else { return nil }
+        return SocketReader(fd: upstream).readResponseUntilClose(method: request.method)
+    }
+}
+
+/// Buffered reads of HTTP/1.1 messages from a socket.
+final class SocketReader {
+    let fd: Int32
+    var buffer: [UInt8] = []
+    var eof = false
+
+    init(fd: Int32) { self.fd = fd }
+
+    func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 {
+            eof = true
+            return false
+        }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
+    }
+
+    func headerEnd() -> Int? {
+        guard buffer.count >= 4 else { return nil }
+        for i in 0...(buffer.count - 4)
+        where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+
+    static func parseHead(_ bytes: ArraySlice<UInt8>) -> (String, [(name: String, value: String)]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var lines = text.components(separatedBy: "\r\n")
+        let first = lines.isEmpty ? "" : lines.removeFirst()
+        var headers: [(name: String, value: String)] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].drop { $0 == " " }
+            headers.append((String(line[..<colon]), String(value)))
+        }
+        return (first, headers)
+    }
+
+    func readRequest() -> RawHTTPRequest? {
+        var end = headerEnd()
+        while end == nil {
+            guard fill() else { return nil }
+            end = headerEnd()
+        }
+        guard let end else { return nil }
+        let (line, headers) = SocketReader.parseHead(buffer[0..<end])
+        buffer.removeFirst(end + 4)
+        let parts = line.split(separator: " ")
+        guard parts.count >= 2 else { return nil }
+        let length = Int(headers.first { $0.name.lowercased() == "content-length" }?.value ?? "0") ?? 0
+        while buffer.count < length {
+            guard fill() else { return nil }
+        }
+        let body = Array(buffer[0..<length])
+        buffer.removeFirst(length)
+        return RawHTTPRequest(method: String(parts[0]), target: String(parts[1]), headers: headers, body: body)
+    }
+
+    func readResponseUntilClose(method: String) -> RawHTTPResponse? {
+        while fill() {}
+        guard let end = headerEnd() else { return nil }
+        let (line, headers) = SocketReader.parseHead(buffer[0..<end])
+        let parts = line.split(separator: " ")
+        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        var body = Array(buffer[(end + 4)...])
+        if headers.contains(where: {
+            $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked")
+        }) {
+            body = SocketReader.dechunk(body)
+        } else if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({
+            Int($0.value)
+        }),
+            length < body.count
+        {
+            body = Array(body[0..<length])
+        }
+        if method == "HEAD" { body = [] }
+        return RawHTTPResponse(status: status, headers: headers, body: body)
+    }
+
+    static func dechunk(_ data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < data.count {
+            var lineEnd = i
+            while lineEnd + 1 < data.count, !(data[lineEnd] == 13 && data[lineEnd + 1] == 10) { lineEnd += 1 }
+            let sizeText = String(decoding: data[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: " "), radix: 16), size > 0 else { break }
+            let start = lineEnd + 2
+            guard start + size <= data.count else { break }
+            out.append(contentsOf: data[start..<(start + size)])
+            i = start + size + 2
+        }
+        return out
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return send(fd, base + done, bytes.count - done, Int32(MSG_NOSIGNAL))
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = self
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension String {
+    func components(separatedBy separator: String) -> [String] {
+        var result: [String] = []
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: separator) {
+            result.append(String(rest[..<range.lowerBound]))
+            rest = rest[range.upperBound...]
+        }
+        result.append(String(rest))
+        return result
+    }
+}
+
+/// An HTTP proxy between a client and a real server that injects faults from a script:
+/// each request takes the next scripted action (500, 503, reset, stall…), then requests pass
+/// through. Every request is recorded.
+public final class FaultProxy: Sendable {
+    public enum Fault: Sendable {
+        /// Forward this request unchanged (to aim later faults at later requests).
+        case pass
+        case status(Int, code: String)
+        case reset
+        case stall(seconds: Double)
+    }
+
+    private final class State: Sendable {
+        let script = Mutex<[Fault]>([])
+        let recorded = Mutex<[RawHTTPRequest]>([])
+    }
+
+    private let state = State()
+    private let server: LoopbackHTTPServer
+    public let upstreamPort: Int
+
+    public init(upstreamPort: Int) throws {
+        self.upstreamPort = upstreamPort
+        let state = self.state
+        server = try LoopbackHTTPServer { request in
+            state.recorded.withLock { $0.append(request) }
+            let fault = state.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            switch fault {
+            case nil, .pass: return .forward(port: upstreamPort)
+            case .status(let status, let code):
+                return .respond(
+                    RawHTTPResponse(
+                        status: status,
+                        text:
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"
+                    ))
+            case .reset: return .reset
+            case .stall(let seconds): return .stall(seconds: seconds)
+            }
+        }
+    }
+
+    public var port: Int { server.port }
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Queues faults for the next requests, in order.
+    public func inject(_ faults: [Fault]) { state.script.withLock { $0.append(contentsOf: faults) } }
+    public var pendingFaults: Int { state.script.withLock { $0.count } }
+    public var requests: [RawHTTPRequest] { state.recorded.withLock { $0 } }
+    public func clearRequests() { state.recorded.withLock { $0.removeAll() } }
+    public func stop() { server.stop() }
+}

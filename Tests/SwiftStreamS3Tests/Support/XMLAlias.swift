@@ -1,0 +1,3 @@
+import SwiftStreamS3
+
+typealias SwiftStreamS3XMLElement = SwiftStreamS3.XMLElement

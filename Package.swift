@@ -25,7 +25,6 @@ let package = Package(
         .library(name: "SwiftStreamS3", targets: ["SwiftStreamS3"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Only for its bundled SQLite (module VaporCSQLite); pinned because that module is not a public product.
@@ -51,8 +50,7 @@ let package = Package(
         .target(
             name: "SwiftStreamCLI",
             dependencies: [
-                "SwiftStream", "CCurl", "COpenSSL",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SwiftStream", "SwiftStreamS3", "CCurl", "COpenSSL",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

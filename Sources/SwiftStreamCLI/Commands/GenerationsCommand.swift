@@ -38,7 +38,7 @@ struct GenerationsCommand: CLICommand {
         var table = TableWriter(header: ["name", "generation", "lag", "start", "end"])
         var json: [JSONValue] = []
         for settings in selection.replicas {
-            let replica = try settings.namedReplica()
+            let replica = try settings.namedReplica(environment: context.environment)
             let generations: [Generation]
             do {
                 generations = try await replica.client.generations()

@@ -130,7 +130,7 @@ struct RestoreCommand: CLICommand {
             generation = value
         }
         var named: [NamedReplica] = []
-        for replica in replicas { named.append(try replica.namedReplica()) }
+        for replica in replicas { named.append(try replica.namedReplica(environment: context.environment)) }
 
         let progress = context.standardError.isTerminal ? ProgressLine(sink: context.standardError) : nil
         var report: (@Sendable (RestoreProgress) -> Void)?

@@ -38,7 +38,7 @@ struct SnapshotsCommand: CLICommand {
         var table = TableWriter(header: ["replica", "generation", "index", "size", "created"])
         var json: [JSONValue] = []
         for settings in selection.replicas {
-            let replica = try settings.namedReplica()
+            let replica = try settings.namedReplica(environment: context.environment)
             let snapshots: [SnapshotInfo]
             do {
                 var all: [SnapshotInfo] = []

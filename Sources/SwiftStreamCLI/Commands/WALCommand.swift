@@ -45,7 +45,7 @@ struct WALCommand: CLICommand {
         var table = TableWriter(header: ["replica", "generation", "index", "offset", "size", "created"])
         var json: [JSONValue] = []
         for settings in selection.replicas {
-            let replica = try settings.namedReplica()
+            let replica = try settings.namedReplica(environment: context.environment)
             var generations: [Generation] = []
             if !generationFlag.isEmpty {
                 // Used as given, even if it does not exist; a malformed id cannot name anything.

@@ -1,4 +1,7 @@
+import Logging
 import SwiftStream
+import SwiftStreamHTTP
+import SwiftStreamS3
 
 /// The only place that knows every storage backend (Litestream `NewReplicaFromConfig`).
 extension ReplicaSettings {
@@ -8,16 +11,28 @@ extension ReplicaSettings {
     /// (`backend`) and fail here with a clear error until their clients are wired in.
     /// `fileModes` are the modes of created files and directories (Litestream copies the
     /// database file's and its directory's); the defaults are used when nil.
-    public func makeClient(fileModes: (file: mode_t, directory: mode_t)? = nil) throws(SwiftStreamError)
-        -> any ReplicaClient
-    {
+    public func makeClient(
+        fileModes: (file: mode_t, directory: mode_t)? = nil, environment: [String: String]? = nil,
+        logger: Logger = Logger(label: "swiftstream")
+    ) throws(SwiftStreamError) -> any ReplicaClient {
         switch backend {
         case .file(let path):
             if let fileModes {
                 return FileReplicaClient(root: path, fileMode: fileModes.file, directoryMode: fileModes.directory)
             }
             return FileReplicaClient(root: path)
-        case .s3, .gcs, .abs, .sftp:
+        case .s3(let s3):
+            var configuration = S3ReplicaClient.Configuration(
+                bucket: s3.bucket, path: s3.path, region: s3.region.isEmpty ? nil : s3.region,
+                endpoint: s3.endpoint.isEmpty ? nil : s3.endpoint, forcePathStyle: s3.forcePathStyle,
+                skipVerify: s3.skipVerify, accessKeyID: s3.accessKeyID, secretAccessKey: s3.secretAccessKey)
+            if let environment {
+                configuration.environment = environment
+                configuration.http = HTTPClient.Configuration(environment: environment)
+                configuration.http.skipVerify = s3.skipVerify
+            }
+            return S3ReplicaClient(configuration: configuration, logger: logger)
+        case .gcs, .abs, .sftp:
             throw SwiftStreamError(
                 .invalidConfiguration, "replica type \"\(backend.type)\" is not supported by this build yet"
             )
@@ -25,7 +40,7 @@ extension ReplicaSettings {
     }
 
     /// This replica with its client, as restore and the listing commands use it.
-    public func namedReplica() throws(SwiftStreamError) -> NamedReplica {
-        NamedReplica(name: name, client: try makeClient())
+    public func namedReplica(environment: [String: String]? = nil) throws(SwiftStreamError) -> NamedReplica {
+        NamedReplica(name: name, client: try makeClient(environment: environment))
     }
 }

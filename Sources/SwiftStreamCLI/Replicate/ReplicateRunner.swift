@@ -32,7 +32,7 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger) async th
 
     var databases: [Database] = []
     for database in settings {
-        let (core, replicas) = try coreSettings(database, config: config)
+        let (core, replicas) = try coreSettings(database, config: config, logger: logger)
         let instance = Database(path: database.path, settings: core, replicas: replicas, logger: logger)
         do {
             try await instance.open()
@@ -151,7 +151,7 @@ private func supervise(
 }
 
 /// The core engine's settings for one configured database, and its replicas with their clients.
-private func coreSettings(_ database: DatabaseSettings, config: Config) throws -> (
+private func coreSettings(_ database: DatabaseSettings, config: Config, logger: Logger) throws -> (
     SwiftStream.DatabaseSettings, [(name: String, client: any ReplicaClient, settings: SwiftStream.ReplicaSettings)]
 ) {
     var core = SwiftStream.DatabaseSettings()
@@ -169,7 +169,7 @@ private func coreSettings(_ database: DatabaseSettings, config: Config) throws -
         settings.retention = replica.retention
         settings.retentionCheckInterval = replica.retentionCheckInterval
         settings.snapshotInterval = replica.snapshotInterval
-        replicas.append((replica.name, try replica.makeClient(fileModes: modes), settings))
+        replicas.append((replica.name, try replica.makeClient(fileModes: modes, logger: logger), settings))
     }
     return (core, replicas)
 }

@@ -266,7 +266,7 @@ struct ReplicaFixture {
                 ["snapshots", "-replica", "nope", fixture.dbPath],
                 "replica \\\"nope\\\" not found for database \\\"\(fixture.dbPath)\\\""
             ),
-            (["snapshots", "s3://bkt/db"], "replica type \\\"s3\\\" is not supported by this build yet"),
+            (["snapshots", "gcs://bkt/db"], "replica type \\\"gcs\\\" is not supported by this build yet"),
         ]
         for (arguments, message) in cases {
             let result = await fixture.run(arguments)

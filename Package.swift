@@ -10,6 +10,7 @@ let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 // SQLite is NOT taken from the system (Debian ships 3.40.1, which has the WAL-reset
 // bug fixed in 3.51.3): it comes from vapor/sqlite-nio's VaporCSQLite module (3.54.x).
 let cLibraries: [Target] = [
+    .systemLibrary(name: "CSystemShims"),
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -34,7 +35,7 @@ let package = Package(
         .target(
             name: "SwiftStream",
             dependencies: [
-                "CLZ4",
+                "CLZ4", "CSystemShims",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -63,8 +63,10 @@ extension Restore {
             logger.info(
                 "restoring snapshot",
                 metadata: ["generation": "\(plan.generation)", "index": "\(plan.snapshot.index)", "path": "\(temp)"])
+            let client = target.replica.client
             if plan.segments.isEmpty {
-                try await restoreSnapshot(plan: plan, client: target.replica.client, fd: fd, path: temp, options: options)
+                _ = try await restoreSnapshot(
+                    plan: plan, client: client, fd: fd, path: temp, options: options, overlay: nil, writeback: true)
                 logger.info("snapshot only, finalizing database")
             } else {
                 logger.info(
@@ -73,8 +75,24 @@ extension Restore {
                         "generation": "\(plan.generation)", "index_min": "\(plan.snapshot.index)",
                         "index_max": "\(plan.maxIndex)",
                     ])
-                try await restoreWithWAL(
-                    plan: plan, client: target.replica.client, fd: fd, path: temp, options: options, logger: logger)
+                if plan.walStoredBytes <= options.overlayLimit {
+                    // WAL first, into memory (final page versions only), then one pass over the
+                    // snapshot that writes every page once and lets the disk start early.
+                    var sink = PageOverlay()
+                    try await applySegments(
+                        plan: plan, client: client, options: options, logger: logger, sink: &sink, snapshotFirst: nil)
+                    let written = try await restoreSnapshot(
+                        plan: plan, client: client, fd: fd, path: temp, options: options, overlay: sink,
+                        writeback: true)
+                    try sink.finish(fd: fd, path: temp, snapshotLength: written)
+                } else {
+                    // Very large WAL: stream the snapshot while segments download, then patch
+                    // pages in the file (no early writeback: rewriting pages under writeback stalls).
+                    var sink = FilePageSink(fd: fd, path: temp)
+                    try await applySegments(
+                        plan: plan, client: client, options: options, logger: logger, sink: &sink,
+                        snapshotFirst: (fd, temp))
+                }
                 logger.info("renaming database from temporary location")
             }
             try FileIO.fsync(fd, path: temp)
@@ -88,23 +106,48 @@ extension Restore {
         }
     }
 
+    /// Streams the snapshot into `fd` from offset 0; with `overlay`, its pages replace the
+    /// snapshot's as they pass. Returns the number of snapshot bytes (decompressed).
     private static func restoreSnapshot(
-        plan: RestorePlan, client: any ReplicaClient, fd: Int32, path: String, options: RestoreOptions
-    ) async throws {
+        plan: RestorePlan, client: any ReplicaClient, fd: Int32, path: String, options: RestoreOptions,
+        overlay: PageOverlay?, writeback: Bool
+    ) async throws -> Int {
         let object = "\(plan.generation)/\(ReplicaPaths.snapshotName(index: plan.snapshot.index))"
         do {
             let decoder = try LZ4FrameDecoder()
             var done: Int64 = 0
             var lastReport: Int64 = 0
+            // Start writeback of what is written so far every few MiB, so that the disk works
+            // while we decompress and the final fsync has little left to wait for.
+            var written = 0
+            var flushed = 0
+            var scratch: [UInt8] = []
             try await client.readSnapshot(plan.generation, index: plan.snapshot.index) { chunk in
-                try decoder.feed(chunk) { try FileIO.writeAll(fd, $0, path: path) }
+                try decoder.feed(chunk) { bytes in
+                    if let overlay, overlay.touches(offset: written, count: bytes.count) {
+                        scratch.removeAll(keepingCapacity: true)
+                        scratch.append(contentsOf: bytes)
+                        let limit = scratch.withUnsafeMutableBytes { overlay.merge(into: $0, at: written) }
+                        try scratch.withUnsafeBytes {
+                            try FileIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<limit]), path: path)
+                        }
+                    } else {
+                        try FileIO.writeAll(fd, bytes, path: path)
+                    }
+                    written += bytes.count
+                    if writeback && written - flushed >= 8 << 20 {
+                        FileIO.startWriteback(fd, offset: flushed, count: written - flushed)
+                        flushed = written
+                    }
+                }
                 done += Int64(chunk.count)
                 if let progress = options.progress, done - lastReport >= 1 << 22 {
                     lastReport = done
-                    progress(plan.progress(bytesDone: done, segmentsDone: 0))
+                    progress(plan.progress(bytesDone: done, segmentsDone: plan.segments.count))
                 }
             }
             try decoder.finish()
+            return written
         } catch {
             throw SwiftStreamError.wrap("cannot restore snapshot \(object) from \(client.location)", error)
         }
@@ -115,26 +158,33 @@ extension Restore {
         case segment(Int, [UInt8], Int64)
     }
 
-    private static func restoreWithWAL(
-        plan: RestorePlan, client: any ReplicaClient, fd: Int32, path: String, options: RestoreOptions,
-        logger: Logger
+    /// Downloads and decompresses segments ahead (`parallelism` at a time, in a bounded window)
+    /// and applies them strictly in order to `sink`. With `snapshotFirst`, the snapshot is
+    /// streamed into that file concurrently and segments are applied only once it is complete.
+    private static func applySegments<Sink: PageSink>(
+        plan: RestorePlan, client: any ReplicaClient, options: RestoreOptions, logger: Logger, sink: inout Sink,
+        snapshotFirst: (fd: Int32, path: String)?
     ) async throws {
         let segments = plan.segments
-        // Segments kept in memory ahead of the apply loop (decompressed).
         let window = max(options.parallelism, 1) * 4
         let progress = options.progress
+        var applier = WALApplier(generation: plan.generation)
         try await withThrowingTaskGroup(of: Fetched.self) { group in
-            group.addTask {
-                try await restoreSnapshot(plan: plan, client: client, fd: fd, path: path, options: options)
-                return .snapshot
+            var snapshotDone = true
+            if let snapshotFirst {
+                snapshotDone = false
+                group.addTask {
+                    _ = try await restoreSnapshot(
+                        plan: plan, client: client, fd: snapshotFirst.fd, path: snapshotFirst.path, options: options,
+                        overlay: nil, writeback: false)
+                    return .snapshot
+                }
             }
             var submitted = 0
             var inFlight = 0
             var applied = 0
             var ready: [Int: [UInt8]] = [:]
-            var snapshotDone = false
-            var bytesDone = plan.snapshot.size
-            var applier = WALApplier(fd: fd, path: path, generation: plan.generation)
+            var bytesDone: Int64 = 0
             var indexStart = ContinuousClock.now
 
             func submit() {
@@ -142,14 +192,14 @@ extension Restore {
                     let sequence = submitted
                     let segment = segments[sequence]
                     group.addTask {
-                        let object = "\(segment.generation)/\(ReplicaPaths.walSegmentName(index: segment.index, offset: segment.offset))"
                         do {
                             let compressed = try await client.walSegment(at: segment.position)
                             let data = try LZ4Frame.decompress(compressed)
                             return .segment(sequence, data, Int64(compressed.count))
                         } catch {
+                            let name = ReplicaPaths.walSegmentName(index: segment.index, offset: segment.offset)
                             throw SwiftStreamError.wrap(
-                                "cannot download wal segment \(object) from \(client.location)", error)
+                                "cannot download wal segment \(segment.generation)/\(name) from \(client.location)", error)
                         }
                     }
                     submitted += 1
@@ -163,11 +213,10 @@ extension Restore {
                     if applied == 0 || segments[applied - 1].index != segment.index {
                         indexStart = ContinuousClock.now
                     }
-                    try applier.apply(segment: segment, data: data)
+                    try applier.apply(segment: segment, data: data, to: &sink)
                     applied += 1
-                    let lastOfIndex = applied == segments.count || segments[applied].index != segment.index
-                    if lastOfIndex {
-                        try applier.finishIndex()
+                    if applied == segments.count || segments[applied].index != segment.index {
+                        try applier.finishIndex(to: &sink)
                         logger.debug(
                             "applied wal",
                             metadata: [
@@ -190,10 +239,8 @@ extension Restore {
                 }
                 submit()
             }
-            if !snapshotDone {
-                while let result = try await group.next() {
-                    if case .snapshot = result { snapshotDone = true }
-                }
+            while !snapshotDone, let result = try await group.next() {
+                if case .snapshot = result { snapshotDone = true }
             }
         }
     }
@@ -207,9 +254,12 @@ struct RestorePlan: Sendable {
     var segments: [WALSegmentInfo]
     var maxIndex: Int
 
+    /// Stored (compressed) bytes of all segments to apply.
+    var walStoredBytes: Int64 { segments.reduce(0) { $0 + $1.size } }
+
     func progress(bytesDone: Int64, segmentsDone: Int) -> RestoreProgress {
         RestoreProgress(
-            bytesDone: bytesDone, bytesTotal: snapshot.size + segments.reduce(0) { $0 + $1.size },
+            bytesDone: bytesDone, bytesTotal: snapshot.size + walStoredBytes,
             segmentsDone: segmentsDone, segmentsTotal: segments.count)
     }
 
@@ -271,13 +321,110 @@ struct RestorePlan: Sendable {
     }
 }
 
-/// Applies WAL indices to a database file the way a SQLite checkpoint does: each committed
-/// frame's page is written at `(pgno - 1) * pageSize`; at the end of the index the file is
-/// truncated (or extended) to the database size recorded in the last commit frame. Frames after
-/// the last commit of an index are ignored, as SQLite ignores them.
-struct WALApplier {
+/// Where committed WAL pages go: the restored file itself, or an in-memory overlay.
+protocol PageSink {
+    /// Stores the image of page `page` (1-based).
+    mutating func write(page: UInt32, _ data: UnsafeRawBufferPointer, pageSize: Int) throws
+    /// Sets the database size to `pages` pages (SQLite truncates the file after a checkpoint).
+    mutating func truncate(pages: Int, pageSize: Int) throws
+}
+
+/// Writes pages into the file and truncates it, exactly as a checkpoint would.
+struct FilePageSink: PageSink {
     let fd: Int32
     let path: String
+
+    func write(page: UInt32, _ data: UnsafeRawBufferPointer, pageSize: Int) throws {
+        try FileIO.pwriteAll(fd, data, at: Int(page - 1) * pageSize, path: path)
+    }
+
+    func truncate(pages: Int, pageSize: Int) throws {
+        if ftruncate(fd, off_t(pages * pageSize)) != 0 { throw SystemError("truncate", path, errno: errno) }
+    }
+}
+
+/// The net effect of all WAL indices on the snapshot, kept in memory: the final image of every
+/// page the WAL wrote, and the truncations in between. Applying it while the snapshot streams
+/// writes each page of the output once.
+struct PageOverlay: PageSink {
+    private(set) var pageSize = 0
+    private(set) var pages: [UInt32: [UInt8]] = [:]
+    /// Smallest size (pages) any index truncated to: snapshot pages above it are gone (zeros
+    /// unless the WAL wrote them again).
+    private(set) var smallestSize: Int?
+    /// Size (pages) after the last index with a commit.
+    private(set) var finalSize: Int?
+    private var highestPage: UInt32 = 0
+
+    mutating func write(page: UInt32, _ data: UnsafeRawBufferPointer, pageSize: Int) throws {
+        self.pageSize = pageSize
+        pages[page] = Array(data)
+        highestPage = max(highestPage, page)
+    }
+
+    mutating func truncate(pages count: Int, pageSize: Int) throws {
+        self.pageSize = pageSize
+        if Int(highestPage) > count {
+            pages = pages.filter { Int($0.key) <= count }
+            highestPage = pages.keys.max() ?? 0
+        }
+        smallestSize = min(smallestSize ?? count, count)
+        finalSize = count
+    }
+
+    /// Whether bytes `[offset, offset+count)` of the snapshot need changes.
+    func touches(offset: Int, count: Int) -> Bool {
+        guard pageSize > 0 else { return false }
+        if let smallestSize, offset + count > smallestSize * pageSize { return true }
+        let first = offset / pageSize + 1
+        let last = (offset + count - 1) / pageSize + 1
+        if last - first + 1 < pages.count {
+            return (first...last).contains { pages[UInt32($0)] != nil }
+        }
+        return pages.keys.contains { Int($0) >= first && Int($0) <= last }
+    }
+
+    /// Rewrites snapshot bytes `buffer` (at file offset `offset`) with the overlay; returns how
+    /// many leading bytes belong in the output (bytes past the final size are dropped).
+    func merge(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        let end = offset + buffer.count
+        var limit = buffer.count
+        if let finalSize { limit = max(0, min(buffer.count, finalSize * pageSize - offset)) }
+        var page = offset / pageSize + 1
+        while (page - 1) * pageSize < end {
+            let pageStart = (page - 1) * pageSize
+            let from = max(pageStart, offset)
+            let to = min(pageStart + pageSize, end)
+            if let image = pages[UInt32(page)] {
+                image.withUnsafeBytes { source in
+                    let dst = buffer.baseAddress! + (from - offset)
+                    dst.copyMemory(from: source.baseAddress! + (from - pageStart), byteCount: to - from)
+                }
+            } else if let smallestSize, page > smallestSize {
+                (buffer.baseAddress! + (from - offset)).initializeMemory(as: UInt8.self, repeating: 0, count: to - from)
+            }
+            page += 1
+        }
+        return limit
+    }
+
+    /// After the snapshot: writes pages beyond its end and sets the final size.
+    func finish(fd: Int32, path: String, snapshotLength: Int) throws {
+        guard pageSize > 0 else { return }
+        for (page, image) in pages.sorted(by: { $0.key < $1.key }) where Int(page - 1) * pageSize >= snapshotLength {
+            try image.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, at: Int(page - 1) * pageSize, path: path) }
+        }
+        if let finalSize, ftruncate(fd, off_t(finalSize * pageSize)) != 0 {
+            throw SystemError("truncate", path, errno: errno)
+        }
+    }
+}
+
+/// Replays WAL indices the way a SQLite checkpoint does: each committed frame's page goes to
+/// the sink; at the end of the index the database size becomes the one recorded in the last
+/// commit frame. Frames after the last commit of an index are ignored, as SQLite ignores them.
+/// Every frame's salt and checksum chain is verified and segments must be contiguous.
+struct WALApplier {
     let generation: Generation
 
     private var index = -1
@@ -290,9 +437,7 @@ struct WALApplier {
     private var pending: [(chunk: Int, offset: Int, page: UInt32)] = []
     private var committedSize: UInt32?
 
-    init(fd: Int32, path: String, generation: Generation) {
-        self.fd = fd
-        self.path = path
+    init(generation: Generation) {
         self.generation = generation
     }
 
@@ -303,7 +448,7 @@ struct WALApplier {
         )
     }
 
-    mutating func apply(segment: WALSegmentInfo, data: [UInt8]) throws {
+    mutating func apply<Sink: PageSink>(segment: WALSegmentInfo, data: [UInt8], to sink: inout Sink) throws {
         if segment.index != index {
             index = segment.index
             expectedOffset = 0
@@ -328,7 +473,7 @@ struct WALApplier {
         var position = 0
         if header == nil {
             guard bytes.count >= WAL.headerSize else {
-                if segment.offset == 0 && bytes.count < WAL.headerSize && !bytes.isEmpty {
+                if segment.offset == 0 && !bytes.isEmpty {
                     throw corrupt(segment, "shorter than the 32-byte wal header")
                 }
                 carry = bytes
@@ -369,7 +514,7 @@ struct WALApplier {
                 checksum = sum
                 pending.append((chunk, position + WAL.frameHeaderSize, page))
                 if commit != 0 {
-                    try writePending()
+                    try writePending(to: &sink, pageSize: header.pageSize)
                     committedSize = commit
                     chunks = [bytes]
                     chunk = 0
@@ -382,24 +527,22 @@ struct WALApplier {
         }
     }
 
-    private mutating func writePending() throws {
-        guard let header else { return }
+    private mutating func writePending<Sink: PageSink>(to sink: inout Sink, pageSize: Int) throws {
         for entry in pending {
             try chunks[entry.chunk].withUnsafeBytes { raw in
-                try FileIO.pwriteAll(
-                    fd, UnsafeRawBufferPointer(rebasing: raw[entry.offset..<(entry.offset + header.pageSize)]),
-                    at: Int(entry.page - 1) * header.pageSize, path: path)
+                try sink.write(
+                    page: entry.page, UnsafeRawBufferPointer(rebasing: raw[entry.offset..<(entry.offset + pageSize)]),
+                    pageSize: pageSize)
             }
         }
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Ends the current index: truncate to the last commit's size, drop uncommitted frames.
-    mutating func finishIndex() throws {
+    /// Ends the current index: the database size becomes the last commit's; uncommitted
+    /// frames are dropped.
+    mutating func finishIndex<Sink: PageSink>(to sink: inout Sink) throws {
         if let committedSize, let header {
-            if ftruncate(fd, off_t(Int(committedSize) * header.pageSize)) != 0 {
-                throw SystemError("truncate", path, errno: errno)
-            }
+            try sink.truncate(pages: Int(committedSize), pageSize: header.pageSize)
         }
         pending = []
         chunks = []

@@ -44,6 +44,9 @@ public struct RestoreOptions: Sendable {
     public var parallelism: Int
     /// Called from time to time while restoring (any thread).
     public var progress: (@Sendable (RestoreProgress) -> Void)?
+    /// Up to this much stored WAL, pages are merged in memory and each output page is written
+    /// once; above it they are patched into the file (bounded memory).
+    var overlayLimit: Int64 = 128 << 20
 
     public init(
         outputPath: String, index: Int? = nil, timestamp: Timestamp? = nil, parallelism: Int = 8,

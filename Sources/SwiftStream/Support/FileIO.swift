@@ -1,3 +1,5 @@
+import CSystemShims
+
 /// Small, synchronous POSIX file helpers. Every call checks its result and throws `SystemError`
 /// with the path, so errors read like Go's (`open /x: permission denied`).
 public enum FileIO {
@@ -82,6 +84,13 @@ public enum FileIO {
         while Glibc.fsync(fd) != 0 {
             if errno != EINTR { throw SystemError("sync", path, errno: errno) }
         }
+    }
+
+    /// Asks the kernel to start writing `[offset, offset+count)` back to disk without waiting
+    /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`), so that a later fsync has less to do.
+    /// Advisory: errors are ignored; the fsync that follows is what guarantees durability.
+    public static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+        _ = swst_start_writeback(fd, Int64(offset), Int64(count))
     }
 
     /// fsyncs a directory so that a rename inside it is durable.

@@ -57,7 +57,65 @@ private func makeReplica(in dir: String, transactions: Int, segmentsPerIndex: In
     return (client, generation, digest)
 }
 
+/// A replica whose WAL indices shrink the database (DELETE + VACUUM) and grow it again, built
+/// from a live database: index i is the `-wal` content before the i-th TRUNCATE checkpoint.
+private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaClient, [[SQLiteConnection.Value]]) {
+    let dbPath = dir + "/live.db"
+    let db = try SQLiteConnection(path: dbPath, create: true)
+    try db.setPersistWAL(true)
+    try db.execute("PRAGMA journal_mode=wal; PRAGMA wal_autocheckpoint=0;")
+    try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+    for i in 0..<300 { try db.query("INSERT INTO t (b) VALUES (randomblob(?))", [.integer(Int64(500 + i % 7 * 900))]) }
+    _ = try db.checkpoint("TRUNCATE")
+    let client = FileReplicaClient(root: dir + "/replica")
+    let generation = Generation.random()
+    let snapshot = try FileIO.readAll(dbPath)
+    _ = try await client.writeSnapshot(generation, index: 0) { sink in
+        try LZ4Frame.compress(snapshot).withUnsafeBytes { try sink($0) }
+    }
+    let phases: [[String]] = [
+        ["UPDATE t SET b = randomblob(300) WHERE id % 3 = 0"],
+        ["DELETE FROM t WHERE id > 40", "VACUUM"],
+        ["INSERT INTO t (b) SELECT randomblob(2000) FROM t LIMIT 30"],
+        ["DELETE FROM t WHERE id % 2 = 0", "VACUUM", "INSERT INTO t (b) VALUES (randomblob(10))"],
+    ]
+    for (index, statements) in phases.enumerated() {
+        for sql in statements { try db.execute(sql) }
+        let wal = try FileIO.readAll(dbPath + "-wal")
+        let header = try WALHeader(Array(wal[0..<32]))
+        let frameSize = 24 + header.pageSize
+        let frames = (wal.count - 32) / frameSize
+        // Two segments per index: the header plus the first frame, then the rest.
+        let cut = 32 + min(1, frames) * frameSize
+        for (offset, end) in [(0, cut), (cut, 32 + frames * frameSize)] where end > offset {
+            _ = try await client.writeWALSegment(
+                at: WALPosition(generation: generation, index: index, offset: offset),
+                compressed: try LZ4Frame.compress(Array(wal[offset..<end])))
+        }
+        _ = try db.checkpoint("TRUNCATE")
+    }
+    return (client, try db.query("SELECT id, b FROM t ORDER BY id"))
+}
+
 @Suite struct RestoreTests {
+    @Test(arguments: [Int64(128 << 20), 0])
+    func shrinkingAndGrowingDatabaseRestoresExactly(overlayLimit: Int64) async throws {
+        let dir = try TempDir()
+        let (client, expected) = try await makeShrinkingReplica(in: dir.path)
+        let target = try #require(
+            try await Restore.chooseTarget(
+                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let out = dir.path + "/restored.db"
+        var options = RestoreOptions(outputPath: out)
+        options.overlayLimit = overlayLimit
+        try await Restore.run(target: target, options: options, logger: Logger(label: "test"))
+        let restored = try SQLiteConnection(path: out)
+        #expect(try restored.integrityCheck() == "ok")
+        #expect(try restored.query("SELECT id, b FROM t ORDER BY id") == expected)
+        let live = try FileIO.readAll(dir.path + "/live.db")
+        #expect(try FileIO.readAll(out) == live, "restored file is byte-identical to the checkpointed live file")
+    }
+
     @Test func restoreAppliesWALFramesLikeACheckpoint() async throws {
         let dir = try TempDir()
         let (client, generation, digest) = try await makeReplica(in: dir.path, transactions: 60, segmentsPerIndex: 7)

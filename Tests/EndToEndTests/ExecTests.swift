@@ -6,7 +6,8 @@ extension EndToEnd {
     /// what it wrote just before exiting is in the replica; without `-exec`, SIGTERM makes a
     /// final sync and exit 0 (replication.md §12, checklist 46).
     @Suite struct ExecTests {
-        /// The child: writes five rows with the sqlite3 shell, then behaves as `$2` says.
+        /// The child: writes a row describing its environment and standard input, five rows
+        /// with the sqlite3 shell, then behaves as `$2` says.
         /// On SIGTERM (when trapped) it writes a `sigterm` row and a marker file and exits 0.
         static let childScript = """
             #!/bin/sh
@@ -15,6 +16,7 @@ extension EndToEnd {
             q() { sqlite3 "$DB" "PRAGMA busy_timeout=5000; $1" >/dev/null; }
             on_term() { q "INSERT INTO events (note) VALUES ('sigterm');"; echo trapped > "$DB.trapped"; exit 0; }
             trap on_term TERM
+            q "INSERT INTO events (note) VALUES ('env $EXEC_MARKER $AWS_ACCESS_KEY_ID $(readlink /proc/$$/fd/0)');"
             i=1
             while [ $i -le 5 ]; do q "INSERT INTO events (note) VALUES ('row $i');"; i=$((i + 1)); done
             case "$MODE" in
@@ -54,7 +56,11 @@ extension EndToEnd {
             try TestEnvironment.writeFile(script, Self.childScript)
 
             let daemon = try scenario.start(
-                .swiftstream, extraArguments: ["-exec", "sh \(script) \(scenario.databasePath) \(testCase.mode)"])
+                .swiftstream, extraArguments: ["-exec", "sh \(script) \(scenario.databasePath) \(testCase.mode)"],
+                environment: [
+                    "EXEC_MARKER": "marker-\(testCase.mode)", "LITESTREAM_ACCESS_KEY_ID": "AKIDFROMLITESTREAM",
+                    "AWS_ACCESS_KEY_ID": nil,
+                ])
             if testCase.signal {
                 try await waitUntil("the child is ready") {
                     try daemon.checkRunning()
@@ -74,6 +80,9 @@ extension EndToEnd {
             }
 
             let live = try database.query("SELECT id, note FROM events ORDER BY id")
+            #expect(
+                live.first?.last == .text("env marker-\(testCase.mode) AKIDFROMLITESTREAM /dev/null"),
+                "the child inherits the environment (with AWS_* copied from LITESTREAM_*) and reads /dev/null")
             #expect(live.last?.last == .text(testCase.lastNote), "the child's last row in the live database")
             for tool in Tool.allCases {
                 let restored = try await RestoreChecks.restore(

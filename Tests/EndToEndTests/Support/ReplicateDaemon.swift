@@ -162,10 +162,13 @@ struct Scenario {
     var inspector: ReplicaInspector { ReplicaInspector(root: replicaPath) }
 
     /// Starts `tool replicate -config <config>` with a fresh log file.
-    mutating func start(_ tool: Tool, extraArguments: [String] = []) throws -> ReplicateDaemon {
+    mutating func start(
+        _ tool: Tool, extraArguments: [String] = [], environment: [String: String?] = [:]
+    ) throws -> ReplicateDaemon {
         runs += 1
         return try ReplicateDaemon(
-            tool, ["-config", configPath] + extraArguments, logPath: directory + "/\(tool)-\(runs).log")
+            tool, ["-config", configPath] + extraArguments, logPath: directory + "/\(tool)-\(runs).log",
+            environment: environment)
     }
 
     /// Waits until `daemon` has a generation with a snapshot in the replica; returns it.

@@ -50,5 +50,35 @@ extension EndToEnd {
             try await scenario.expectRestoresEqual(
                 try workload.digest(), acknowledged: acknowledged, label: "after-kills")
         }
+
+        /// The same under load, but the killed daemon alternates between Litestream and
+        /// swiftstream: each continues the other's crash leftovers (partial shadow WAL, partly
+        /// uploaded segments) and the end result restores with both tools.
+        @Test func sigkillLoopAlternatingWithLitestream() async throws {
+            var scenario = try Scenario("crash-alternating")
+            let workload = try Workload(path: scenario.databasePath)
+            try workload.write(transactions: 5)
+            var daemon = try scenario.start(.litestream)
+            _ = try await scenario.waitForGeneration(daemon)
+            workload.start(interval: .milliseconds(8))
+            var delays: [Duration] = []
+            for round in 0..<4 {
+                let delay = Duration.milliseconds(Int.random(in: 300...1500))
+                delays.append(delay)
+                try await Task.sleep(for: delay)  // the random moment of the kill
+                try daemon.checkRunning()
+                await daemon.kill()
+                try await workload.waitForProgress(5)
+                daemon = try scenario.start(round % 2 == 0 ? .swiftstream : .litestream)
+            }
+            try TestEnvironment.writeFile(scenario.directory + "/kill-delays.txt", "\(delays)\n")
+            _ = try await scenario.waitForGeneration(daemon)
+            try await workload.waitForProgress(20)
+            try await workload.stop()
+            try await daemon.waitForCatchUp(databasePath: scenario.databasePath, replicaPath: scenario.replicaPath)
+            try await daemon.stopCleanly()
+            try await scenario.expectRestoresEqual(
+                try workload.digest(), acknowledged: workload.acknowledged, label: "after-kills")
+        }
     }
 }

@@ -31,19 +31,21 @@ extension EndToEnd {
 
         struct Case: Sendable, CustomTestStringConvertible {
             var mode: String
-            /// Send SIGTERM to swiftstream once the child is ready.
-            var signal: Bool
+            /// The signal to send to swiftstream once the child is ready, if any.
+            var signal: Int32?
             var expectedStatus: ChildProcess.ExitStatus
             var lastNote: String
             var testDescription: String { mode }
         }
 
         static let cases: [Case] = [
-            Case(mode: "exit0", signal: false, expectedStatus: .exited(0), lastNote: "last"),
-            Case(mode: "exit3", signal: false, expectedStatus: .exited(3), lastNote: "last"),
-            Case(mode: "kill", signal: false, expectedStatus: .exited(137), lastNote: "last"),
-            Case(mode: "trapped", signal: true, expectedStatus: .exited(0), lastNote: "sigterm"),
-            Case(mode: "untrapped", signal: true, expectedStatus: .exited(143), lastNote: "row 5"),
+            Case(mode: "exit0", signal: nil, expectedStatus: .exited(0), lastNote: "last"),
+            Case(mode: "exit3", signal: nil, expectedStatus: .exited(3), lastNote: "last"),
+            Case(mode: "kill", signal: nil, expectedStatus: .exited(137), lastNote: "last"),
+            Case(mode: "trapped", signal: SIGTERM, expectedStatus: .exited(0), lastNote: "sigterm"),
+            Case(mode: "untrapped", signal: SIGTERM, expectedStatus: .exited(143), lastNote: "row 5"),
+            // SIGINT is forwarded too; the child does not trap it and dies of it.
+            Case(mode: "interrupted", signal: SIGINT, expectedStatus: .exited(130), lastNote: "row 5"),
         ]
 
         @Test(arguments: cases)
@@ -61,12 +63,12 @@ extension EndToEnd {
                     "EXEC_MARKER": "marker-\(testCase.mode)", "LITESTREAM_ACCESS_KEY_ID": "AKIDFROMLITESTREAM",
                     "AWS_ACCESS_KEY_ID": nil,
                 ])
-            if testCase.signal {
+            if let signal = testCase.signal {
                 try await waitUntil("the child is ready") {
                     try daemon.checkRunning()
                     return FileIO.exists(scenario.databasePath + ".ready")
                 }
-                try daemon.process.send(signal: SIGTERM)
+                try daemon.process.send(signal: signal)
             }
             guard let status = await daemon.process.wait(timeout: .seconds(30)) else {
                 await daemon.kill()
@@ -75,7 +77,7 @@ extension EndToEnd {
             }
             #expect(status == testCase.expectedStatus, "\(testCase.mode):\n\(daemon.log)")
             #expect(FileIO.exists(scenario.databasePath + ".trapped") == (testCase.mode == "trapped"))
-            if testCase.signal {
+            if testCase.signal != nil {
                 #expect(daemon.log.contains("sending signal to exec process"), "\(daemon.log)")
             }
 

@@ -22,7 +22,13 @@ extension EndToEnd {
                 return try scenario.currentIndexCount() >= 4 && workload.acknowledged >= target
             }
             try await workload.stop()
-            try workload.checkpoint("TRUNCATE")
+            try await daemon.waitForCatchUp(databasePath: scenario.databasePath, replicaPath: scenario.replicaPath)
+            // swiftstream's read transaction keeps an application TRUNCATE from resetting the
+            // WAL (checklist 22, replication.md §4.4).
+            let walSize = try #require(try FileIO.fileStatus(scenario.databasePath + "-wal")).st_size
+            let truncate = try workload.checkpoint("TRUNCATE")
+            #expect(truncate.busy == 1, "application TRUNCATE while swiftstream runs: \(truncate)")
+            #expect(try FileIO.fileStatus(scenario.databasePath + "-wal")?.st_size == walSize)
             try workload.write(transactions: 3, label: "after-truncate")
             try await daemon.waitForCatchUp(databasePath: scenario.databasePath, replicaPath: scenario.replicaPath)
             try await daemon.stopCleanly()

@@ -31,7 +31,9 @@ extension EndToEnd {
                         tool, ["-config", scenario.configPath, "-timestamp", point.timestamp, scenario.databasePath],
                         into: scenario.directory, label: "pit\(n)")
                     guard let digest = restored.digest else { continue }
-                    #expect(digest.userTables == point.digest, "\(tool) restore at \(point.timestamp) (after batch \(n + 1))")
+                    #expect(
+                        digest.userTables == point.digest,
+                        "\(tool) restore at \(point.timestamp) (after batch \(n + 1))")
                     #expect(
                         try Workload.ledger(at: restored.output) == Array(1...point.acknowledged),
                         "\(tool) restore at \(point.timestamp) holds exactly transactions 1...\(point.acknowledged)")

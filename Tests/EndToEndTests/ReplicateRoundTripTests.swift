@@ -110,12 +110,15 @@ extension EndToEnd {
             // The second daemon resumes where the first stopped (checklist 18, 29): the same
             // index right after the last uploaded byte, or index+1 at 0 if the first write after
             // the handover restarted the WAL (checklist 25).
-            if let last = segmentsBefore.last, let firstNew = segmentsAfter.first(where: { !segmentsBefore.contains($0) }) {
+            if let last = segmentsBefore.last,
+                let firstNew = segmentsAfter.first(where: { !segmentsBefore.contains($0) })
+            {
                 let end = last.offset + (try LZ4Frame.decompress(try FileIO.readAll(last.path))).count
                 #expect(
                     (firstNew.index == last.index && firstNew.offset == end)
                         || (firstNew.index == last.index + 1 && firstNew.offset == 0),
-                    "first segment of \(second) at \(firstNew.index)/\(firstNew.offset), first daemon ended at \(last.index)/\(end)")
+                    "first segment of \(second) at \(firstNew.index)/\(firstNew.offset), first daemon ended at \(last.index)/\(end)"
+                )
             }
             #expect(
                 Set(segmentsBefore).isSubset(of: Set(segmentsAfter)) && segmentsAfter.count > segmentsBefore.count,

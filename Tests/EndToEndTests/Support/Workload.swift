@@ -75,11 +75,13 @@ final class Workload: Sendable {
                 try connection.query(
                     "INSERT INTO ledger (seq, label) VALUES (?, ?)", [.integer(seq), .text(label)])
                 for row in 0..<(1 + Int(random.next() % 3)) {
-                    let size = (Int(seq) + row) % 3 == 0 ? 4500 + Int(random.next() % 12_000) : 30 + Int(random.next() % 300)
+                    let size =
+                        (Int(seq) + row) % 3 == 0 ? 4500 + Int(random.next() % 12_000) : 30 + Int(random.next() % 300)
                     try connection.query(
                         "INSERT INTO items (seq, name, amount, payload) VALUES (?, ?, ?, ?)",
                         [
-                            .integer(seq), .text("\(label) \(seq).\(row) ü"), .real(Double(random.next() % 100_000) / 7),
+                            .integer(seq), .text("\(label) \(seq).\(row) ü"),
+                            .real(Double(random.next() % 100_000) / 7),
                             .blob(random.bytes(size)),
                         ])
                 }

@@ -26,7 +26,9 @@ extension EndToEnd {
               untrapped) trap - TERM ;;
             esac
             echo ready > "$DB.ready"
-            while :; do sleep 0.05 & wait $!; done
+            n=0
+            while [ $n -lt 600 ]; do sleep 0.05 & wait $!; n=$((n + 1)); done  # gives up after ~30 s
+            exit 99
             """
 
         struct Case: Sendable, CustomTestStringConvertible {

@@ -32,6 +32,7 @@ extension Database {
         let header = try ShadowWAL.readHeader(walPath)
 
         if mode == .passive {
+            try preCheckpoint(handles)
             do {
                 try handles.writer.execute("BEGIN IMMEDIATE;")
             } catch let error as SQLiteError where error.isBusy {
@@ -85,6 +86,30 @@ extension Database {
 
     /// Releases the read lock, runs the pragma, re-acquires the read lock. A busy result is not
     /// an error.
+    /// The heavy part of a PASSIVE checkpoint, done without blocking the application: move our
+    /// read mark to the current end of the WAL (under a brief write lock, so that no restart can
+    /// slip in while the read lock is down), then back-fill up to that mark. SQLite cannot restart
+    /// the WAL while our read transaction uses it, so no frame can be lost meanwhile; the final,
+    /// short checkpoint under the write lock only has the frames committed since.
+    private func preCheckpoint(_ handles: Handles) throws {
+        do {
+            try handles.writer.execute("BEGIN IMMEDIATE;")
+        } catch let error as SQLiteError where error.isBusy {
+            return
+        }
+        do {
+            releaseReadLock()
+            try acquireReadLock()
+            try handles.writer.execute("ROLLBACK;")
+        } catch {
+            try? handles.writer.execute("ROLLBACK;")
+            throw error
+        }
+        let result = try handles.checkpointer.checkpoint(CheckpointMode.passive.rawValue)
+        logger.debug(
+            "pre-checkpoint", metadata: ["result": "\(result.busy),\(result.log),\(result.checkpointed)"])
+    }
+
     private func execCheckpoint(_ mode: CheckpointMode, on connection: SQLiteConnection) throws {
         releaseReadLock()
         defer { try? acquireReadLock() }

@@ -1,3 +1,5 @@
+import CSystemShims
 import SwiftStreamCLI
 
+swst_tune_malloc()
 await SwiftStreamMain.run()

@@ -87,5 +87,38 @@ extension EndToEnd {
             try await scenario.expectRestoresEqual(live, label: "latest")
             scenario.cleanUp()
         }
+
+        /// One commit during an outage longer than the retry budget, then nothing: no checkpoint
+        /// (the WAL never restarts, so the database reports no further change) and no write.
+        /// The failed round must be retried on its own once the store is back, not at the next
+        /// write or checkpoint (Litestream v0.3.13 waits for one; for an idle application that can
+        /// be `checkpoint-interval` (1 min) or forever).
+        @Test func failedRoundIsRetriedWithoutNewWrites() async throws {
+            let scenario = try await S3Scenario.make("retry-idle", proxied: true, recordBodies: false)
+            let proxy = try #require(scenario.proxy)
+            try scenario.writeConfigs(
+                syncInterval: "100ms", extraDatabaseLines: ["min-checkpoint-page-count: 100000", "checkpoint-interval: 0"]
+            )
+            try scenario.createDatabase()
+            let probe = ReplicaProbe(client: scenario.client)
+            let daemon = try scenario.startReplicate(.swiftstream)
+            defer { daemon.kill() }
+            try await Workload.writeBatch(scenario.databasePath, batch: 1, count: 3)
+            try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "startup")
+
+            proxy.setOutage(.status(503, code: "ServiceUnavailable"))
+            try await Workload.writeBatch(scenario.databasePath, batch: 2, count: 1)
+            try await waitUntil("the daemon gave up the round (log: \(daemon.logPath))", timeout: .seconds(40)) {
+                daemon.log.contains("monitor error")
+            }
+            proxy.setOutage(nil)
+            try await probe.waitForCatchUp(
+                databasePath: scenario.databasePath, daemon: daemon, "store back, application idle",
+                timeout: .seconds(20))
+            let live = try scenario.liveDigest()
+            await daemon.stop()
+            try await scenario.expectRestoresEqual(live, label: "latest")
+            scenario.cleanUp()
+        }
     }
 }

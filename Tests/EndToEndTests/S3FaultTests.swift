@@ -97,7 +97,8 @@ extension EndToEnd {
             let scenario = try await S3Scenario.make("retry-idle", proxied: true, recordBodies: false)
             let proxy = try #require(scenario.proxy)
             try scenario.writeConfigs(
-                syncInterval: "100ms", extraDatabaseLines: ["min-checkpoint-page-count: 100000", "checkpoint-interval: 0"]
+                syncInterval: "100ms",
+                extraDatabaseLines: ["min-checkpoint-page-count: 100000", "checkpoint-interval: 0"]
             )
             try scenario.createDatabase()
             let probe = ReplicaProbe(client: scenario.client)

@@ -43,7 +43,9 @@ extension EndToEnd {
             try await Task.sleep(for: .seconds(3))
             try await waitUntil("Litestream uploaded a snapshot and WAL") {
                 try litestream.checkRunning()
-                guard let generation = try ReplicaProbe.localGeneration(metaPath: scenario.metaPath) else { return false }
+                guard let generation = try ReplicaProbe.localGeneration(metaPath: scenario.metaPath) else {
+                    return false
+                }
                 return try await !scenario.client.walSegments(in: generation).isEmpty
             }
             await litestream.stop()

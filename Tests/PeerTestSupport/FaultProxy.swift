@@ -138,9 +138,10 @@ public enum S3Operation: String, Sendable, Hashable, CaseIterable, CustomStringC
 
     /// Classifies a path-style request (`/bucket[/key][?query]`).
     public init(_ request: RawHTTPRequest) {
-        let query = request.target.split(separator: "?", maxSplits: 1).dropFirst().first.map {
-            Set($0.split(separator: "&").map { String($0.split(separator: "=", maxSplits: 1).first ?? "") })
-        } ?? []
+        let query =
+            request.target.split(separator: "?", maxSplits: 1).dropFirst().first.map {
+                Set($0.split(separator: "&").map { String($0.split(separator: "=", maxSplits: 1).first ?? "") })
+            } ?? []
         let hasKey = request.path.split(separator: "/", omittingEmptySubsequences: true).count > 1
         switch (request.method, hasKey) {
         case ("GET", false): self = query.contains("location") ? .getBucketLocation : .listObjects
@@ -150,7 +151,9 @@ public enum S3Operation: String, Sendable, Hashable, CaseIterable, CustomStringC
         case ("PUT", true): self = query.contains("uploadId") ? .uploadPart : .putObject
         case ("POST", false): self = query.contains("delete") ? .deleteObjects : .other
         case ("POST", true):
-            self = query.contains("uploads") ? .createMultipartUpload : (query.contains("uploadId") ? .completeMultipartUpload : .other)
+            self =
+                query.contains("uploads")
+                ? .createMultipartUpload : (query.contains("uploadId") ? .completeMultipartUpload : .other)
         case ("DELETE", true): self = query.contains("uploadId") ? .abortMultipartUpload : .deleteObject
         default: self = .other
         }

@@ -278,4 +278,3 @@ extension String {
         return result
     }
 }
-

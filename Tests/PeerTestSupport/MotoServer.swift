@@ -76,7 +76,8 @@ public final class MotoServer: Sendable {
         }
     }
 
-    public static let allowAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+    public static let allowAll =
+        #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
 
     public func stop() { process.kill() }
 
@@ -89,7 +90,8 @@ public final class MotoServer: Sendable {
     }
 
     /// A signed IAM/STS Query API call; returns the parsed response document.
-    public func iam(_ parameters: [String: String], service: String = "iam", credentials: AWSCredentials? = nil) async throws
+    public func iam(_ parameters: [String: String], service: String = "iam", credentials: AWSCredentials? = nil)
+        async throws
         -> MotoXML
     {
         var all = parameters

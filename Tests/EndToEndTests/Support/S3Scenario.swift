@@ -189,7 +189,10 @@ enum Workload {
                 let size = (sequence + row) % 5 == 0 ? 6000 : 100
                 try connection.query(
                     "INSERT INTO items (batch, name, n, payload) VALUES (?, ?, ?, randomblob(?))",
-                    [.integer(Int64(batch)), .text("b\(batch) t\(sequence) r\(row)"), .integer(0), .integer(Int64(size))])
+                    [
+                        .integer(Int64(batch)), .text("b\(batch) t\(sequence) r\(row)"), .integer(0),
+                        .integer(Int64(size)),
+                    ])
             }
             if sequence % 3 == 0 {
                 try connection.query(
@@ -299,7 +302,9 @@ struct ReplicaProbe {
     func waitForCatchUp(
         databasePath: String, daemon: Daemon?, _ label: String, timeout: Duration = .seconds(60)
     ) async throws {
-        try await waitUntil("the replica has everything committed (\(label))", timeout: timeout, interval: .milliseconds(200)) {
+        try await waitUntil(
+            "the replica has everything committed (\(label))", timeout: timeout, interval: .milliseconds(200)
+        ) {
             try daemon?.checkRunning()
             return try await isCaughtUp(databasePath: databasePath)
         }

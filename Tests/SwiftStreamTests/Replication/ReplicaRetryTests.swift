@@ -24,7 +24,9 @@ final class OutageReplicaClient: ReplicaClient {
 
     func generations() async throws -> [Generation] { try await base.generations() }
     func deleteGeneration(_ generation: Generation) async throws { try await base.deleteGeneration(generation) }
-    func snapshots(in generation: Generation) async throws -> [SnapshotInfo] { try await base.snapshots(in: generation) }
+    func snapshots(in generation: Generation) async throws -> [SnapshotInfo] {
+        try await base.snapshots(in: generation)
+    }
     func writeSnapshot(
         _ generation: Generation, index: Int, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) async throws -> SnapshotInfo {

@@ -114,7 +114,12 @@ def one_round(tool: str, binary: Path, litestream: Path, a, moto: C.Moto, proxy:
             raise RuntimeError(f"litestream restore failed: {m.output.strip()[-300:]}")
         if C.integrity_check(out) != "ok" or C.file_digest(out) != C.live_digest(db):
             raise RuntimeError("restored database differs from the source")
-        res["objects"] = len(moto.keys(BUCKET, prefix + "/"))
+        keys = [k for k, _ in moto.keys(BUCKET, prefix + "/")]
+        res["objects"] = len(keys)
+        res["snapshots"] = sum(1 for k in keys if k.endswith(".snapshot.lz4"))
+        segments = [C.SEGMENT_RE.match(k.rsplit("/", 1)[-1]) for k in keys]
+        res["segments"] = sum(1 for m in segments if m)
+        res["indexes"] = len({m.group(1) for m in segments if m})
         res["ok"] = True
     except Exception as exc:  # noqa: BLE001 - reported per round
         res["error"] = str(exc)
@@ -177,8 +182,9 @@ def main() -> int:
             for tool, binary in (tools if i % 2 == 0 else tools[::-1]):
                 r = one_round(tool, binary, litestream, a, moto, proxy, workroot, a.seed + i, i + 1)
                 results[tool].append(r)
-                C.log(f"round {i + 1}: {tool}" + (f" (write window {r['write_window_s']:.1f}s, "
-                                                  f"{r['objects']} objects in the replica)" if r["ok"] else ""))
+                C.log(f"round {i + 1}: {tool}" + (
+                    f" (write window {r['write_window_s']:.1f}s; replica: {r['snapshots']} snapshot(s), "
+                    f"{r['segments']} WAL segments over {r['indexes']} indexes)" if r["ok"] else ""))
                 show_round(r)
     finally:
         proxy.stop()

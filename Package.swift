@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream"], swiftSettings: strict),
         // Test helpers: loopback servers and proxies, spawning peers (moto_server, litestream).
         .target(
-            name: "PeerTestSupport", dependencies: ["SwiftStream"], path: "Tests/PeerTestSupport", swiftSettings: strict
+            name: "PeerTestSupport", dependencies: ["SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3"],
+            path: "Tests/PeerTestSupport", swiftSettings: strict
         ),
         .testTarget(
             name: "SwiftStreamHTTPTests", dependencies: ["SwiftStreamHTTP", "SwiftStream", "PeerTestSupport"],
@@ -77,8 +78,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
+        // Runs the built binaries against Litestream v0.3.13 (file replicas, and S3 through moto).
         .testTarget(
-            name: "EndToEndTests", dependencies: ["SwiftStream"], swiftSettings: strict
+            name: "EndToEndTests",
+            dependencies: ["SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3", "PeerTestSupport"],
+            swiftSettings: strict
         ),
     ]
 )

@@ -214,14 +214,16 @@ def write_config(path: Path, db: Path, replica: Path, *, monitor_interval: str |
 class Daemon:
     """`<bin> replicate -config <cfg>` with its output in a log file."""
 
-    def __init__(self, binary: Path, config: Path, logfile: Path, cpus: set[int] | None = None):
+    def __init__(self, binary: Path, config: Path, logfile: Path, cpus: set[int] | None = None,
+                 env: dict | None = None):
         self.binary = binary
         self.config = config
         self.logfile = logfile
         self._log = open(logfile, "ab")
         pre = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None  # inherited by every thread
         self.proc = subprocess.Popen([str(binary), "replicate", "-config", str(config)], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=pre)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=pre,
+                                     env=env)
         self.rusage = None
         self.returncode: int | None = None
 
@@ -453,3 +455,249 @@ def rm_rf(path: Path) -> None:
             path.unlink()
         except FileNotFoundError:
             pass
+
+
+# --------------------------------------------------------------------------
+# S3 (moto) and a counting proxy
+# --------------------------------------------------------------------------
+
+# The credentials both tools get from the environment (moto runs without IAM auth here, so any
+# value works; the requests are still SigV4-signed by both tools).
+S3_ENV = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_REGION": "us-east-1",
+          "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def s3_env() -> dict:
+    env = dict(os.environ)
+    env.update(S3_ENV)
+    for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "LITESTREAM_CONFIG"):
+        env.pop(k, None)
+    return env
+
+
+def moto_bin() -> Path:
+    env = os.environ.get("MOTO_SERVER_BIN")
+    path = Path(env) if env else REPO_DIR / ".venv-peers" / "bin" / "moto_server"
+    if not path.exists():
+        die(f"moto_server not found at {path} (set MOTO_SERVER_BIN, or pip install 'moto[server]' into "
+            f"{REPO_DIR / '.venv-peers'})")
+    return path
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Moto:
+    """`moto_server` on 127.0.0.1 (in-memory S3, auth off), stopped by PID."""
+
+    def __init__(self, logfile: Path):
+        import urllib.request
+        self.port = free_port()
+        self._log = open(logfile, "ab")
+        env = dict(os.environ, MOTO_ALLOW_NONEXISTENT_REGION="true")
+        self.proc = subprocess.Popen([str(moto_bin()), "-H", "127.0.0.1", "-p", str(self.port)], stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=2).read()
+                break
+            except Exception:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    die(f"moto_server did not start; see {logfile}")
+                time.sleep(0.1)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        import http.client
+        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            con.request(method, path, body=body, headers={"Content-Length": str(len(body or b""))})
+            r = con.getresponse()
+            return r.status, r.read()
+        finally:
+            con.close()
+
+    def create_bucket(self, bucket: str) -> None:
+        status, body = self.request("PUT", f"/{bucket}")
+        if status != 200:
+            die(f"moto CreateBucket {bucket}: HTTP {status} {body[:200]!r}")
+
+    def keys(self, bucket: str, prefix: str) -> list[tuple[str, int]]:
+        """(key, size) of every object under prefix (ListObjectsV2, all pages)."""
+        import urllib.parse
+        import xml.etree.ElementTree as ET
+        out, token = [], None
+        while True:
+            q = {"list-type": "2", "prefix": prefix}
+            if token:
+                q["continuation-token"] = token
+            status, body = self.request("GET", f"/{bucket}?" + urllib.parse.urlencode(q))
+            if status != 200:
+                die(f"moto ListObjectsV2: HTTP {status}")
+            root = ET.fromstring(body)
+            ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+            for c in root.iter(ns + "Contents"):
+                out.append((c.find(ns + "Key").text, int(c.find(ns + "Size").text)))
+            token_el = root.find(ns + "NextContinuationToken")
+            if root.findtext(ns + "IsTruncated") != "true" or token_el is None:
+                return out
+            token = token_el.text
+
+    def upload_tree(self, bucket: str, prefix: str, root: Path) -> int:
+        """PUTs every file under root as <prefix>/<relative path>; returns the object count."""
+        n = 0
+        for dirpath, _dirs, files in os.walk(root):
+            for f in sorted(files):
+                full = Path(dirpath) / f
+                key = f"{prefix}/{full.relative_to(root).as_posix()}"
+                status, body = self.request("PUT", f"/{bucket}/{key}", full.read_bytes())
+                if status != 200:
+                    die(f"moto PutObject {key}: HTTP {status} {body[:200]!r}")
+                n += 1
+        return n
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def s3_operation(method: str, target: str) -> str:
+    """The S3 operation of a path-style request (`/bucket[/key][?query]`)."""
+    path, _, query = target.partition("?")
+    params = {p.split("=", 1)[0] for p in query.split("&") if p}
+    has_key = len([p for p in path.split("/") if p]) > 1
+    if method == "GET":
+        return ("GetObject" if has_key else ("GetBucketLocation" if "location" in params else "ListObjects"))
+    if method == "HEAD":
+        return "HeadObject" if has_key else "HeadBucket"
+    if method == "PUT":
+        return ("UploadPart" if "uploadId" in params else "PutObject") if has_key else "CreateBucket"
+    if method == "POST":
+        if not has_key:
+            return "DeleteObjects" if "delete" in params else "Other"
+        return "CreateMultipartUpload" if "uploads" in params else "CompleteMultipartUpload"
+    if method == "DELETE":
+        return "AbortMultipartUpload" if "uploadId" in params else "DeleteObject"
+    return "Other"
+
+
+def s3_request_class(operation: str) -> str:
+    """What a bill counts: LIST, GET, HEAD, PUT, POST or DELETE."""
+    if operation == "ListObjects":
+        return "LIST"
+    return {"GetObject": "GET", "GetBucketLocation": "GET", "HeadObject": "HEAD", "HeadBucket": "HEAD",
+            "PutObject": "PUT", "UploadPart": "PUT", "CreateBucket": "PUT", "CreateMultipartUpload": "POST",
+            "CompleteMultipartUpload": "POST", "DeleteObjects": "POST", "AbortMultipartUpload": "DELETE",
+            "DeleteObject": "DELETE"}.get(operation, "OTHER")
+
+
+class CountingProxy:
+    """An HTTP/1.1 proxy on 127.0.0.1 in front of moto that records (time, method, operation) of
+    every request. Bodies are relayed, not kept."""
+
+    HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "expect",
+           "content-length"}
+
+    def __init__(self, upstream_port: int):
+        import http.client
+        import http.server
+
+        self.upstream_port = upstream_port
+        self.records: list[tuple[float, str, str]] = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _body(self) -> bytes:
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    chunks = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return b"".join(chunks)
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                n = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(n) if n else b""
+
+            def _relay(self):
+                body = self._body()
+                op = s3_operation(self.command, self.path)
+                with proxy.lock:
+                    proxy.records.append((time.monotonic(), self.command, op))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in proxy.HOP}
+                headers["Content-Length"] = str(len(body))
+                con = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=300)
+                try:
+                    con.request(self.command, self.path, body=body, headers=headers)
+                    r = con.getresponse()
+                    data = r.read()
+                    self.send_response_only(r.status, r.reason)
+                    for k, v in r.getheaders():
+                        if k.lower() not in proxy.HOP:
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    con.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.records)
+
+    def since(self, mark: int, until: int | None = None) -> list[tuple[float, str, str]]:
+        with self.lock:
+            return list(self.records[mark:until])
+
+    def last_request_time(self) -> float:
+        with self.lock:
+            return self.records[-1][0] if self.records else 0.0
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def write_s3_config(path: Path, db: Path, endpoint: str, bucket: str, prefix: str, *,
+                    monitor_interval: str | None = None, sync_interval: str | None = None) -> None:
+    """Like write_config, with one S3 replica (path-style, region us-east-1, given endpoint)."""
+    lines = ["dbs:", f"  - path: {db}"]
+    if monitor_interval:
+        lines.append(f"    monitor-interval: {monitor_interval}")
+    lines += ["    replicas:", "      - type: s3", f"        bucket: {bucket}", f"        path: {prefix}",
+              f"        endpoint: {endpoint}", "        region: us-east-1", "        force-path-style: true"]
+    if sync_interval:
+        lines.append(f"        sync-interval: {sync_interval}")
+    path.write_text("\n".join(lines) + "\n")

@@ -302,16 +302,24 @@ def build_replica(p: dict, cache_root: Path, rebuild: bool, litestream: Path) ->
 # --------------------------------------------------------------------------
 
 
+S3_BUCKET = "restore-bench"
+
+
 def clean_outputs(out: Path) -> None:
     for f in out.parent.glob(out.name + "*"):
         C.rm_rf(f)
 
 
 def one_restore(tool: str, binary: Path, replica: Path, out: Path, meta: dict, timeout: float,
-                verify: bool, extra: list[str]) -> dict:
+                verify: bool, extra: list[str], s3: tuple[Path, Path] | None = None) -> dict:
+    """One timed restore; from file://<replica>, or with s3 = (config, db path) from S3 (config mode)."""
     clean_outputs(out)
-    argv = [str(binary), "restore", *extra, "-o", str(out), f"file://{replica}"]
-    m = C.run_measured(argv, timeout=timeout)
+    if s3:
+        argv = [str(binary), "restore", *extra, "-config", str(s3[0]), "-o", str(out), str(s3[1])]
+        m = C.run_measured(argv, timeout=timeout, env=C.s3_env())
+    else:
+        argv = [str(binary), "restore", *extra, "-o", str(out), f"file://{replica}"]
+        m = C.run_measured(argv, timeout=timeout)
     res = {"tool": tool, "wall": m.wall, "cpu": m.cpu, "user": m.utime, "sys": m.stime,
            "maxrss_kb": m.maxrss_kb, "rc": m.returncode, "ok": False, "check": ""}
     leftovers = sorted(f.name for f in out.parent.glob(out.name + "*") if f != out)
@@ -358,12 +366,24 @@ def run_scenario(name: str, a, litestream: Path, swiftstream: Path, cache_root: 
 
     runs_dir = cache_root / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
+    s3 = None
+    if a.store == "s3":
+        # The cached file replica, uploaded as is (same keys under <bucket>/<scenario key>/).
+        prefix = cache_key(p)
+        if not a.moto.keys(S3_BUCKET, prefix + "/generations/"):
+            t0 = time.monotonic()
+            n = a.moto.upload_tree(S3_BUCKET, prefix, replica)
+            C.log(f"   uploaded {n} objects to moto s3://{S3_BUCKET}/{prefix} in {time.monotonic() - t0:.1f}s")
+        config, db = runs_dir / f"s3-{name}.yml", runs_dir / f"s3-{name}-source.db"
+        C.write_s3_config(config, db, a.moto.endpoint, S3_BUCKET, prefix)
+        s3 = (config, db)
+        C.log(f"   restoring from S3 (moto {a.moto.endpoint}, config mode)")
     tools = [("litestream", litestream), ("swiftstream", swiftstream)]
     results: dict[str, list[dict]] = {"litestream": [], "swiftstream": []}
     extra = a.restore_args.split() if a.restore_args else []
     for w in range(a.warmup):
         for tool, binary in tools:
-            r = one_restore(tool, binary, replica, runs_dir / f"{tool}.db", meta, a.timeout, False, extra)
+            r = one_restore(tool, binary, replica, runs_dir / f"{tool}.db", meta, a.timeout, False, extra, s3)
             C.log(f"   warm-up {w + 1}: {tool} {r['wall']:.3f}s (not counted){'' if r['rc'] == 0 else ' rc=%d' % r['rc']}")
     C.log(f"   load average before the timed runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     C.log(f"   {'run':>3}  {'tool':<11} {'wall s':>8} {'cpu s':>7} {'user':>7} {'sys':>6} {'peak RSS':>10}  check")
@@ -372,7 +392,7 @@ def run_scenario(name: str, a, litestream: Path, swiftstream: Path, cache_root: 
         order = tools if i % 2 == 0 else tools[::-1]  # alternate who goes first
         for tool, binary in order:
             out = runs_dir / f"{tool}.db"
-            r = one_restore(tool, binary, replica, out, meta, a.timeout, not a.no_verify, extra)
+            r = one_restore(tool, binary, replica, out, meta, a.timeout, not a.no_verify, extra, s3)
             r["run"] = i + 1
             results[tool].append(r)
             C.log(f"   {i + 1:>3}  {tool:<11} {r['wall']:8.3f} {r['cpu']:7.2f} {r['user']:7.2f} {r['sys']:6.2f} "
@@ -428,6 +448,9 @@ def main() -> int:
     ap.add_argument("--no-verify", action="store_true", help="skip integrity_check/content comparison of outputs")
     ap.add_argument("--restore-args", default="", help='extra flags for both restores, e.g. "-parallelism 4"')
     ap.add_argument("--timeout", type=float, default=900, help="per-restore timeout in seconds (default 900)")
+    ap.add_argument("--store", choices=["file", "s3"], default="file",
+                    help="restore from the file replica (default) or from S3: the cached replica is uploaded to "
+                         "a moto_server started here and both tools restore from it in config mode")
     ap.add_argument("--json", help="also write all results to this JSON file")
     a = ap.parse_args()
 
@@ -449,7 +472,18 @@ def main() -> int:
             C.log("NOTE: SWIFTSTREAM_BIN is the Litestream binary: harness self-test, ratios ~1 expected")
     C.log(f"cache:       {cache_root}")
 
-    reports = [run_scenario(n, a, litestream, swiftstream, cache_root) for n in names]
+    a.moto = None
+    if a.store == "s3" and not a.build_only:
+        a.moto = C.Moto(cache_root / "moto.log")
+        a.moto.create_bucket(S3_BUCKET)
+        C.log(f"store:       S3 on moto {a.moto.endpoint} (auth off, path-style)")
+    else:
+        a.store = "file"
+    try:
+        reports = [run_scenario(n, a, litestream, swiftstream, cache_root) for n in names]
+    finally:
+        if a.moto:
+            a.moto.stop()
     C.rm_rf(cache_root / "runs")
     if a.json:
         C.dump_json(Path(a.json), reports)

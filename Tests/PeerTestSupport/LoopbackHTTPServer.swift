@@ -65,8 +65,9 @@ public final class LoopbackHTTPServer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let connections = Mutex<Set<Int32>>([])
 
-    public init(handler: @escaping @Sendable (RawHTTPRequest) -> ServerAction) throws {
-        (listener, port) = try Loopback.listen()
+    /// Listens on 127.0.0.1:`port` (0 = any free port).
+    public init(port: Int = 0, handler: @escaping @Sendable (RawHTTPRequest) -> ServerAction) throws {
+        (listener, self.port) = try Loopback.listen(port: port)
         self.handler = handler
         TestThread.detach { [self] in acceptLoop() }
     }
@@ -276,57 +277,4 @@ extension String {
         result.append(String(rest))
         return result
     }
-}
-
-/// An HTTP proxy between a client and a real server that injects faults from a script:
-/// each request takes the next scripted action (500, 503, reset, stall…), then requests pass
-/// through. Every request is recorded.
-public final class FaultProxy: Sendable {
-    public enum Fault: Sendable {
-        /// Forward this request unchanged (to aim later faults at later requests).
-        case pass
-        case status(Int, code: String)
-        case reset
-        case stall(seconds: Double)
-    }
-
-    private final class State: Sendable {
-        let script = Mutex<[Fault]>([])
-        let recorded = Mutex<[RawHTTPRequest]>([])
-    }
-
-    private let state = State()
-    private let server: LoopbackHTTPServer
-    public let upstreamPort: Int
-
-    public init(upstreamPort: Int) throws {
-        self.upstreamPort = upstreamPort
-        let state = self.state
-        server = try LoopbackHTTPServer { request in
-            state.recorded.withLock { $0.append(request) }
-            let fault = state.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-            switch fault {
-            case nil, .pass: return .forward(port: upstreamPort)
-            case .status(let status, let code):
-                return .respond(
-                    RawHTTPResponse(
-                        status: status,
-                        text:
-                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"
-                    ))
-            case .reset: return .reset
-            case .stall(let seconds): return .stall(seconds: seconds)
-            }
-        }
-    }
-
-    public var port: Int { server.port }
-    public var url: String { "http://127.0.0.1:\(port)" }
-
-    /// Queues faults for the next requests, in order.
-    public func inject(_ faults: [Fault]) { state.script.withLock { $0.append(contentsOf: faults) } }
-    public var pendingFaults: Int { state.script.withLock { $0.count } }
-    public var requests: [RawHTTPRequest] { state.recorded.withLock { $0 } }
-    public func clearRequests() { state.recorded.withLock { $0.removeAll() } }
-    public func stop() { server.stop() }
 }

@@ -123,12 +123,12 @@ public enum Loopback {
     }
 
     /// A listening socket on 127.0.0.1 (port 0 = any); returns (fd, port).
-    public static func listen() throws -> (Int32, Int) {
+    public static func listen(port: Int = 0) throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket", "", errno: errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddrIn(port: 0)
+        var address = sockaddrIn(port: port)
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))

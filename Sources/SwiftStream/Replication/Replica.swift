@@ -88,28 +88,40 @@ public actor Replica {
     }
 
     /// First round at once; later rounds at most once per sync interval and only after the
-    /// database reported a change (replication.md §7.1).
+    /// database reported a change (replication.md §7.1) — or, unlike Litestream, after a failed
+    /// round: that one is retried at the next sync interval on its own. Litestream waits for the
+    /// next change, so what an outage kept from the replica stays local until the application
+    /// writes again or a checkpoint happens (with an idle application: `checkpoint-interval`
+    /// later, or never when the WAL holds at most one frame). While rounds succeed and the
+    /// database is idle nothing runs, so an idle database still costs no request.
     private func monitor(database: Database) async {
         let clock = ContinuousClock()
         var lastStart = clock.now
-        await monitorRound(database: database)
-        for await _ in changes {
+        var failed = await !monitorRound(database: database)
+        var changes = self.changes.makeAsyncIterator()
+        while true {
+            if !failed {
+                guard await changes.next(isolation: #isolation) != nil else { return }
+            }
             do {
                 try await clock.sleep(until: lastStart.advanced(by: settings.syncInterval))
             } catch {
                 return
             }
             lastStart = clock.now
-            await monitorRound(database: database)
+            failed = await !monitorRound(database: database)
         }
     }
 
-    private func monitorRound(database: Database) async {
+    /// One upload round; false (after logging) when it failed.
+    private func monitorRound(database: Database) async -> Bool {
         do {
             try await sync(database: database)
+            return true
         } catch {
-            if Task.isCancelled { return }
+            if Task.isCancelled { return true }
             logger.error("monitor error", metadata: ["error": "\(error)"])
+            return false
         }
     }
 

@@ -1,6 +1,6 @@
-import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
+import SwiftStreamS3
 import Synchronization
 
 /// A `moto_server` on 127.0.0.1 with IAM authentication switched on.
@@ -13,13 +13,14 @@ import Synchronization
 /// signature from a known key (wrong secrets get `SignatureDoesNotMatch`, unknown keys
 /// `InvalidAccessKeyId`, both 403). Unsigned STS `AssumeRoleWithWebIdentity` needs auth off, so
 /// web-identity tests use their own server and switch auth on after assuming the role.
-final class MotoServer: Sendable {
-    let process: PeerProcess
-    let port: Int
-    let admin: AWSCredentials
-    let http = HTTPClient()
+public final class MotoServer: Sendable {
+    public let process: PeerProcess
+    public let port: Int
+    /// The IAM user every test signs with (allow-all policy).
+    public let admin: AWSCredentials
+    public let http = HTTPClient()
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     private init(process: PeerProcess, port: Int, admin: AWSCredentials) {
         self.process = process
@@ -28,7 +29,7 @@ final class MotoServer: Sendable {
     }
 
     /// Starts a server; `auth` switches IAM authentication on before returning.
-    static func start(auth: Bool = true) async throws -> MotoServer {
+    public static func start(auth: Bool = true) async throws -> MotoServer {
         let binary = try PeerBinaries.motoServer()
         let port = try Loopback.freePort()
         var environment = ProcessEnvironment.current
@@ -75,12 +76,13 @@ final class MotoServer: Sendable {
         }
     }
 
-    static let allowAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+    public static let allowAll =
+        #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
 
-    func stop() { process.kill() }
+    public func stop() { process.kill() }
 
     /// `POST /moto-api/reset-auth` with 0 (every request authenticated) or infinity (none).
-    func setAuth(enabled: Bool) async throws {
+    public func setAuth(enabled: Bool) async throws {
         let body = Array((enabled ? "0" : "inf").utf8)
         let response = try await http.execute(
             HTTPRequest(method: "POST", url: endpoint + "/moto-api/reset-auth", body: .bytes(body)))
@@ -88,7 +90,8 @@ final class MotoServer: Sendable {
     }
 
     /// A signed IAM/STS Query API call; returns the parsed response document.
-    func iam(_ parameters: [String: String], service: String = "iam", credentials: AWSCredentials? = nil) async throws
+    public func iam(_ parameters: [String: String], service: String = "iam", credentials: AWSCredentials? = nil)
+        async throws
         -> MotoXML
     {
         var all = parameters
@@ -110,7 +113,7 @@ final class MotoServer: Sendable {
     }
 
     /// Creates a bucket (signed by the admin user).
-    func createBucket(_ name: String) async throws {
+    public func createBucket(_ name: String) async throws {
         let response = try await signed(
             method: "PUT", path: "/" + name, body: [], service: "s3", headers: [], credentials: admin)
         guard response.status == 200 else {
@@ -118,7 +121,7 @@ final class MotoServer: Sendable {
         }
     }
 
-    func signed(
+    public func signed(
         method: String, path: String, body: [UInt8], service: String, headers: [HTTPHeader], credentials: AWSCredentials
     ) async throws -> HTTPResponse {
         let hash = Digest.hex(Digest.sha256(body))
@@ -135,10 +138,10 @@ final class MotoServer: Sendable {
     // MARK: Shared instance
 
     /// One authenticated server shared by the tests of this process, killed at exit.
-    static func shared() async throws -> MotoServer { try await SharedMoto.instance.get() }
+    public static func shared() async throws -> MotoServer { try await SharedMoto.instance.get() }
 
     /// A unique bucket on the shared server.
-    static func freshBucket(_ label: String) async throws -> (MotoServer, String) {
+    public static func freshBucket(_ label: String) async throws -> (MotoServer, String) {
         let moto = try await shared()
         let bucket = "\(label)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))".lowercased()
         try await moto.createBucket(bucket)
@@ -147,10 +150,10 @@ final class MotoServer: Sendable {
 }
 
 /// A parsed moto response (wraps the library's XML element for test convenience).
-struct MotoXML {
-    let root: SwiftStreamS3XMLElement?
-    init(body: [UInt8]) { root = try? SwiftStreamS3XMLElement.parse(body) }
-    func first(_ name: String) -> SwiftStreamS3XMLElement? { root?.first(name) }
+public struct MotoXML: Sendable {
+    public let root: SwiftStreamS3.XMLElement?
+    public init(body: [UInt8]) { root = try? SwiftStreamS3.XMLElement.parse(body) }
+    public func first(_ name: String) -> SwiftStreamS3.XMLElement? { root?.first(name) }
 }
 
 private let sharedMotoPID = Atomic<Int32>(0)

@@ -1,3 +1,0 @@
-import SwiftStreamS3
-
-typealias SwiftStreamS3XMLElement = SwiftStreamS3.XMLElement

@@ -104,11 +104,11 @@ extension EndToEnd {
             let probe = ReplicaProbe(client: scenario.client)
             let daemon = try scenario.startReplicate(.swiftstream)
             defer { daemon.kill() }
-            try await Workload.writeBatch(scenario.databasePath, batch: 1, count: 3)
+            try await S3Workload.writeBatch(scenario.databasePath, batch: 1, count: 3)
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "startup")
 
             proxy.setOutage(.status(503, code: "ServiceUnavailable"))
-            try await Workload.writeBatch(scenario.databasePath, batch: 2, count: 1)
+            try await S3Workload.writeBatch(scenario.databasePath, batch: 2, count: 1)
             try await waitUntil("the daemon gave up the round (log: \(daemon.logPath))", timeout: .seconds(40)) {
                 daemon.log.contains("monitor error")
             }

@@ -14,7 +14,7 @@ extension EndToEnd {
             let probe = ReplicaProbe(client: scenario.client)
             let daemon = try scenario.startReplicate(.swiftstream)
             defer { daemon.kill() }
-            try await Workload.writeBatch(scenario.databasePath, batch: 1, count: 5)
+            try await S3Workload.writeBatch(scenario.databasePath, batch: 1, count: 5)
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "startup")
             let startup = proxy.operationCounts
 

@@ -82,7 +82,7 @@ extension EndToEnd {
             defer { daemon.kill() }
             var points: [(timestamp: String, counts: [Int64: Int64], digest: DatabaseDigest)] = []
             for batch in 1...3 {
-                try await Workload.writeBatch(scenario.databasePath, batch: batch, count: 15)
+                try await S3Workload.writeBatch(scenario.databasePath, batch: batch, count: 15)
                 try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "batch \(batch)")
                 guard batch < 3 else { break }
                 // Everything so far was uploaded before `point`; the next batch starts > 1 s after it.
@@ -90,7 +90,7 @@ extension EndToEnd {
                 let point = Timestamp(seconds: now.seconds + 2)
                 try await Task.sleep(for: .nanoseconds(point.nanoseconds - now.nanoseconds + 1_100_000_000))
                 points.append(
-                    (point.rfc3339, try Workload.batchCounts(scenario.databasePath), try scenario.liveDigest()))
+                    (point.rfc3339, try S3Workload.batchCounts(scenario.databasePath), try scenario.liveDigest()))
             }
             let live = try scenario.liveDigest()
             await daemon.stop()
@@ -102,7 +102,7 @@ extension EndToEnd {
                         let output = try await scenario.restore(
                             restorer, label: "pit\(n)", arguments: ["-timestamp", point.timestamp])
                     else { continue }
-                    #expect(try Workload.batchCounts(output) == point.counts, "\(restorer) at \(point.timestamp)")
+                    #expect(try S3Workload.batchCounts(output) == point.counts, "\(restorer) at \(point.timestamp)")
                     #expect(try DatabaseDigest.compute(path: output).userTables == point.digest)
                 }
             }
@@ -137,7 +137,7 @@ extension EndToEnd {
                 proxy.clearRequests()
                 let daemon = try replica.startReplicate(tool)
                 defer { daemon.kill() }
-                try await Workload.writeBatch(replica.databasePath, batch: tool == .swiftstream ? 1 : 2, count: 5)
+                try await S3Workload.writeBatch(replica.databasePath, batch: tool == .swiftstream ? 1 : 2, count: 5)
                 try await ReplicaProbe(client: replica.client).waitForCatchUp(
                     databasePath: replica.databasePath, daemon: daemon, "\(tool) large snapshot")
                 let live = try replica.liveDigest()

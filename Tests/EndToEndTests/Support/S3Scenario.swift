@@ -79,7 +79,7 @@ struct S3Scenario: Sendable {
     func createDatabase() throws {
         let connection = try SQLiteConnection(path: databasePath, create: true)
         _ = try connection.scalarText("PRAGMA journal_mode=WAL")
-        try connection.execute(Workload.schema)
+        try connection.execute(S3Workload.schema)
     }
 
     // MARK: Daemons
@@ -175,7 +175,7 @@ struct Daemon: Sendable {
 
 /// What the application writes: small transactions into `items`, each with a batch number,
 /// some rows carrying blobs larger than a page, plus updates and deletes of older rows.
-enum Workload {
+enum S3Workload {
     static let schema = """
         CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, name TEXT, n INTEGER, payload BLOB);
         CREATE INDEX IF NOT EXISTS items_batch ON items (batch);
@@ -244,7 +244,7 @@ final class BackgroundWriter: Sendable {
                 connection.setBusyTimeout(milliseconds: 10_000)
                 var sequence = 0
                 while !stopRequested.load(ordering: .relaxed) {
-                    try Workload.transaction(connection, batch: batch, sequence: sequence)
+                    try S3Workload.transaction(connection, batch: batch, sequence: sequence)
                     sequence += 1
                     committed.add(1, ordering: .relaxed)
                     usleep(micros)

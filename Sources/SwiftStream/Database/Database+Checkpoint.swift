@@ -31,7 +31,8 @@ extension Database {
         let shadow = shadowWALPath(generation, index: index)
         let header = try ShadowWAL.readHeader(walPath)
 
-        if mode == .passive {
+        let passive = mode == .passive
+        if passive {
             try preCheckpoint(handles)
             do {
                 try handles.writer.execute("BEGIN IMMEDIATE;")
@@ -39,22 +40,18 @@ extension Database {
                 logger.debug("checkpoint skipped", metadata: ["reason": "database busy"])
                 return
             }
-            defer { try? handles.writer.execute("ROLLBACK;") }
+        }
+        do {
+            // PASSIVE: the write lock is released once the checkpoint ran (before the upsert).
+            defer { if passive { try? handles.writer.execute("ROLLBACK;") } }
             do {
                 _ = try ShadowWAL.copyFrames(
                     from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
             } catch {
                 throw SwiftStreamError.wrap("cannot copy to end of shadow wal before checkpoint", error)
             }
-            try execCheckpoint(mode, on: handles.checkpointer)
-        } else {
-            do {
-                _ = try ShadowWAL.copyFrames(
-                    from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
-            } catch {
-                throw SwiftStreamError.wrap("cannot copy to end of shadow wal before checkpoint", error)
-            }
-            try execCheckpoint(mode, on: handles.writer)
+            // RESTART and TRUNCATE take the write lock themselves, so they run on the writer.
+            try execCheckpoint(mode, on: passive ? handles.checkpointer : handles.writer)
         }
 
         // A write right away, so that SQLite restarts the WAL now if the checkpoint allows it.

@@ -155,17 +155,7 @@ public actor Database {
     }
 
     private func monitor(interval: Duration) async {
-        let clock = ContinuousClock()
-        var next = clock.now.advanced(by: interval)
-        while true {
-            do {
-                try await clock.sleep(until: next)
-            } catch {
-                return
-            }
-            next = max(next.advanced(by: interval), clock.now)
-            syncAndLog()
-        }
+        await repeatEvery(interval) { syncAndLog() }
     }
 
     private func syncAndLog() {

@@ -126,16 +126,7 @@ public actor Replica {
     }
 
     private func retainer(database: Database) async {
-        let interval = min(settings.retentionCheckInterval, settings.retention)
-        let clock = ContinuousClock()
-        var next = clock.now.advanced(by: interval)
-        while true {
-            do {
-                try await clock.sleep(until: next)
-            } catch {
-                return
-            }
-            next = max(next.advanced(by: interval), clock.now)
+        await repeatEvery(min(settings.retentionCheckInterval, settings.retention)) {
             do {
                 try await enforceRetention(database: database)
             } catch {
@@ -158,7 +149,7 @@ public actor Replica {
                     let wait = max(.zero, interval - age)
                     logger.info(
                         "snapshot interval adjusted",
-                        metadata: ["previous": "\(latest.createdAt.rfc3339)", "next": "\(wait)"])
+                        metadata: ["previous": "\(latest.createdAt.rfc3339)", "next": "\(wait.goDescription)"])
                     do {
                         try await clock.sleep(for: wait)
                     } catch {
@@ -171,16 +162,7 @@ public actor Replica {
                 logger.error("snapshotter cannot determine latest snapshot", metadata: ["error": "\(error)"])
             }
         }
-        var next = clock.now.advanced(by: interval)
-        while true {
-            do {
-                try await clock.sleep(until: next)
-            } catch {
-                return
-            }
-            next = max(next.advanced(by: interval), clock.now)
-            await snapshotAndLog(database: database)
-        }
+        await repeatEvery(interval) { await snapshotAndLog(database: database) }
     }
 
     private func snapshotAndLog(database: Database) async {

@@ -57,7 +57,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "swiftstream", dependencies: ["SwiftStreamCLI", "CSystemShims"], swiftSettings: strict),
+        .executableTarget(name: "swiftstream", dependencies: ["SwiftStreamCLI"], swiftSettings: strict),
         .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream"], swiftSettings: strict),
         // Test helpers: loopback servers and proxies, spawning peers (moto_server, litestream).
         .target(

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
-#include <malloc.h>
 
 /// sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback of a range without waiting.
 static inline int swst_start_writeback(int fd, long long offset, long long count) {
@@ -17,11 +16,4 @@ static inline int swst_start_writeback(int fd, long long offset, long long count
 #endif
 }
 
-/// Keeps the daemon's resident memory small: two malloc arenas instead of up to eight per core
-/// (each thread that allocates may otherwise get its own, and freed memory stays there).
-/// A fixed mmap threshold was tried too: it cut peak RSS further but cost a third more CPU in
-/// page faults on every segment buffer.
-static inline void swst_tune_malloc(void) {
-    mallopt(M_ARENA_MAX, 2);
-}
 #endif

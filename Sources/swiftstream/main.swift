@@ -1,5 +1,3 @@
-import CSystemShims
 import SwiftStreamCLI
 
-swst_tune_malloc()
 await SwiftStreamMain.run()

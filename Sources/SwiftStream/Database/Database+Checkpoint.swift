@@ -45,8 +45,7 @@ extension Database {
             // PASSIVE: the write lock is released once the checkpoint ran (before the upsert).
             defer { if passive { try? handles.writer.execute("ROLLBACK;") } }
             do {
-                _ = try ShadowWAL.copyFrames(
-                    from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
+                _ = try ShadowWAL.copyFrames(from: walPath, to: shadow, pageSize: handles.pageSize)
             } catch {
                 throw SwiftStreamError.wrap("cannot copy to end of shadow wal before checkpoint", error)
             }
@@ -68,8 +67,7 @@ extension Database {
             throw SwiftStreamError.wrap("_litestream_lock", error)
         }
         do {
-            _ = try ShadowWAL.copyFrames(
-                from: walPath, to: shadow, pageSize: handles.pageSize, ownership: handles.ownership)
+            _ = try ShadowWAL.copyFrames(from: walPath, to: shadow, pageSize: handles.pageSize)
         } catch {
             throw SwiftStreamError.wrap("cannot copy to end of shadow wal", error)
         }

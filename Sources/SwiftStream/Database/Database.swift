@@ -546,8 +546,7 @@ public actor Database {
     /// Copies new frames into the current shadow file and, when the real WAL restarted, starts
     /// the next index.
     private func syncWAL(_ info: SyncInfo, _ handles: Handles) throws -> ShadowWAL.CopyResult {
-        var result = try ShadowWAL.copyFrames(
-            from: walPath, to: info.shadowPath, pageSize: handles.pageSize, ownership: handles.ownership)
+        var result = try ShadowWAL.copyFrames(from: walPath, to: info.shadowPath, pageSize: handles.pageSize)
         guard info.restart, let generation = info.generation else { return result }
         let next = shadowWALPath(generation, index: info.shadowIndex + 1)
         do {

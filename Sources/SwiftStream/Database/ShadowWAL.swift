@@ -103,10 +103,8 @@ enum ShadowWAL {
 
     /// Appends to `shadow` every frame of `realWAL` after the shadow's end that carries the
     /// shadow header's salts and continues its checksum chain, up to the last commit frame
-    /// (replication.md §4.1). Frames are staged in `<shadow>.tmp` first, then appended and fsynced.
-    static func copyFrames(
-        from realWAL: String, to shadow: String, pageSize: Int, ownership: FileOwnership
-    ) throws -> CopyResult {
+    /// (replication.md §4.1), then fsyncs it.
+    static func copyFrames(from realWAL: String, to shadow: String, pageSize: Int) throws -> CopyResult {
         let frameSize = WAL.frameHeaderSize + pageSize
         let realFD = try FileIO.open(realWAL, O_RDONLY)
         defer { close(realFD) }
@@ -139,25 +137,22 @@ enum ShadowWAL {
         var s0 = WAL.readBE32(last, 0)
         var s1 = WAL.readBE32(last, 4)
 
-        let tempPath = shadow + ".tmp"
-        let tempFD = try FileIO.open(tempPath, O_RDWR | O_CREAT | O_TRUNC, mode: ownership.fileMode)
-        defer {
-            close(tempFD)
-            try? FileIO.remove(tempPath)
-        }
-        ownership.apply(to: tempPath)
-
         // Read the real WAL in batches of frames; stop at EOF, a short frame, a foreign salt or a
-        // broken checksum.
+        // broken checksum. Frames are appended to the shadow file each time a commit frame is
+        // passed, so the shadow only ever holds committed transactions (what a concurrent
+        // replica upload may read); only the frames of the transaction in progress wait in
+        // memory. (Litestream stages every frame in `<shadow>.tmp` first; that file is not part
+        // of the format and costs a write and a read of all copied bytes.)
         let batchFrames = max(1, (1 << 20) / frameSize)
         var offset = shadowSize
-        var staged = 0
-        var lastCommit = shadowSize
+        var appended = shadowSize
+        var pending: [UInt8] = []
         scan: while true {
             let batch = try FileIO.preadBytes(realFD, count: batchFrames * frameSize, at: offset, path: realWAL)
             let whole = batch.count / frameSize
             if whole == 0 { break }
             var valid = 0
+            var committed = 0
             batch.withUnsafeBytes { raw in
                 for i in 0..<whole {
                     let base = i * frameSize
@@ -171,37 +166,38 @@ enum ShadowWAL {
                     s0 = c0
                     s1 = c1
                     valid += 1
-                    if WAL.readBE32(frame, 4) != 0 { lastCommit = offset + (i + 1) * frameSize }
+                    if WAL.readBE32(frame, 4) != 0 { committed = valid }
                 }
             }
-            if valid > 0 {
-                try batch.withUnsafeBytes {
-                    try FileIO.pwriteAll(
-                        tempFD, UnsafeRawBufferPointer(rebasing: $0[0..<(valid * frameSize)]), at: staged,
-                        path: tempPath)
+            if committed > 0 {
+                // Everything up to this batch's last commit frame is committed: append it.
+                let written: Int = try batch.withUnsafeBytes { raw in
+                    let frames = UnsafeRawBufferPointer(rebasing: raw[0..<(committed * frameSize)])
+                    if pending.isEmpty {
+                        try FileIO.pwriteAll(shadowFD, frames, at: appended, path: shadow)
+                        return frames.count
+                    }
+                    pending.append(contentsOf: frames)
+                    try pending.withUnsafeBytes { try FileIO.pwriteAll(shadowFD, $0, at: appended, path: shadow) }
+                    return pending.count
                 }
-                staged += valid * frameSize
-                offset += valid * frameSize
+                appended += written
+                pending.removeAll(keepingCapacity: true)
+                if committed < valid {
+                    batch.withUnsafeBytes { pending.append(contentsOf: $0[(committed * frameSize)..<(valid * frameSize)]) }
+                }
+            } else if valid > 0 {
+                batch.withUnsafeBytes { pending.append(contentsOf: $0[0..<(valid * frameSize)]) }
             }
+            offset += valid * frameSize
             if valid < batchFrames { break scan }
         }
 
-        if lastCommit == shadowSize {
+        if appended == shadowSize {
             return CopyResult(originalSize: shadowSize, newSize: shadowSize, copiedBytes: 0)
         }
-
-        // Append the staged bytes up to and including the last commit frame.
-        let count = lastCommit - shadowSize
-        let chunk = 1 << 20
-        var done = 0
-        while done < count {
-            let bytes = try FileIO.preadBytes(tempFD, count: min(chunk, count - done), at: done, path: tempPath)
-            guard !bytes.isEmpty else { throw SwiftStreamError(.io, "read \(tempPath): unexpected EOF") }
-            try bytes.withUnsafeBytes { try FileIO.pwriteAll(shadowFD, $0, at: shadowSize + done, path: shadow) }
-            done += bytes.count
-        }
         try FileIO.fsync(shadowFD, path: shadow)
-        return CopyResult(originalSize: realWALSize, newSize: lastCommit, copiedBytes: count)
+        return CopyResult(originalSize: realWALSize, newSize: appended, copiedBytes: appended - shadowSize)
     }
 
     /// Starts shadow file `shadow` from the real WAL's verified header, then copies frames
@@ -213,7 +209,7 @@ enum ShadowWAL {
         _ = try WALHeader(header)  // magic and header checksum ("invalid header checksum")
         try ownership.makeDirectories(Path.dirname(shadow))
         try ownership.writeFile(shadow, header)
-        return try copyFrames(from: realWAL, to: shadow, pageSize: pageSize, ownership: ownership).newSize
+        return try copyFrames(from: realWAL, to: shadow, pageSize: pageSize).newSize
     }
 
     /// Deletes every file whose name ends in `.tmp` anywhere below `root` (missing root: no-op).

@@ -96,6 +96,8 @@ extension Restore {
                 logger.info("renaming database from temporary location")
             }
             try FileIO.fsync(fd, path: temp)
+            options.progress?(
+                plan.progress(bytesDone: plan.snapshot.size + plan.walStoredBytes, segmentsDone: plan.segments.count))
             close(fd)
             try FileIO.rename(temp, output)
             FileIO.fsyncDirectory(Path.dirname(output))
@@ -141,9 +143,13 @@ extension Restore {
                     }
                 }
                 done += Int64(chunk.count)
-                if let progress = options.progress, done - lastReport >= 1 << 22 {
+                if let progress = options.progress, done - lastReport >= 1 << 20 {
                     lastReport = done
-                    progress(plan.progress(bytesDone: done, segmentsDone: plan.segments.count))
+                    // With an overlay the WAL was done first; otherwise it is applied afterwards.
+                    progress(
+                        overlay == nil
+                            ? plan.progress(bytesDone: done, segmentsDone: 0)
+                            : plan.progress(bytesDone: done + plan.walStoredBytes, segmentsDone: plan.segments.count))
                 }
             }
             try decoder.finish()
@@ -184,7 +190,8 @@ extension Restore {
             var inFlight = 0
             var applied = 0
             var ready: [Int: [UInt8]] = [:]
-            var bytesDone: Int64 = 0
+            // Bytes already accounted for: the snapshot, when it is written first.
+            var bytesDone: Int64 = snapshotFirst == nil ? 0 : plan.snapshot.size
             var indexStart = ContinuousClock.now
 
             func submit() {

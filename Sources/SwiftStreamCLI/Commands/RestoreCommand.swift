@@ -176,10 +176,20 @@ final class ProgressLine: Sendable {
     private let start = Timestamp.now()
     /// Whether anything was drawn (so `finish()` ends the line).
     private let drawn = Mutex(false)
+    /// When the line was last drawn (nanoseconds since the epoch): at most ten redraws a second.
+    private let lastDraw = Mutex<Int64>(0)
 
     init(sink: any OutputSink) { self.sink = sink }
 
     func update(_ progress: RestoreProgress) {
+        let now = Timestamp.now().nanoseconds
+        let finished = progress.segmentsDone == progress.segmentsTotal && progress.bytesDone >= progress.bytesTotal
+        let due = lastDraw.withLock { last in
+            guard finished || now - last >= 100_000_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
         draw(
             bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, segmentsDone: progress.segmentsDone,
             segmentsTotal: progress.segmentsTotal

@@ -41,7 +41,7 @@ release: apt-deps
 # Runs every test: unit, CLI, and end-to-end against the real Litestream v0.3.13.
 # AWS_EC2_METADATA_DISABLED: no test may reach the EC2 metadata address; tests that exercise
 # IMDSv2 point AWS_EC2_METADATA_SERVICE_ENDPOINT at a loopback server of their own.
-test: deps
+test: deps lint
 	swift build --build-tests
 	AWS_EC2_METADATA_DISABLED=true swift test --disable-xctest
 

@@ -184,7 +184,9 @@ enum ShadowWAL {
                 appended += written
                 pending.removeAll(keepingCapacity: true)
                 if committed < valid {
-                    batch.withUnsafeBytes { pending.append(contentsOf: $0[(committed * frameSize)..<(valid * frameSize)]) }
+                    batch.withUnsafeBytes {
+                        pending.append(contentsOf: $0[(committed * frameSize)..<(valid * frameSize)])
+                    }
                 }
             } else if valid > 0 {
                 batch.withUnsafeBytes { pending.append(contentsOf: $0[0..<(valid * frameSize)]) }

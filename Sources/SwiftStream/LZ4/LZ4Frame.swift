@@ -48,7 +48,8 @@ public enum LZ4Frame {
             var n = try LZ4Error.check(LZ4F_compressBegin(context, out.baseAddress, out.count, &prefs))
             if input.count > 0 {
                 n += try LZ4Error.check(
-                    LZ4F_compressUpdate(context, out.baseAddress! + n, out.count - n, input.baseAddress, input.count, nil))
+                    LZ4F_compressUpdate(
+                        context, out.baseAddress! + n, out.count - n, input.baseAddress, input.count, nil))
             }
             n += try LZ4Error.check(LZ4F_compressEnd(context, out.baseAddress! + n, out.count - n, nil))
             return n

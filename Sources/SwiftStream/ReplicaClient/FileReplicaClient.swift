@@ -143,7 +143,9 @@ public struct FileReplicaClient: ReplicaClient {
     public func deleteWALSegments(_ positions: [WALPosition]) async throws {
         for p in positions {
             try FileIO.remove(
-                path(ReplicaPaths.wal(p.generation) + "/" + ReplicaPaths.walSegmentName(index: p.index, offset: p.offset)))
+                path(
+                    ReplicaPaths.wal(p.generation) + "/" + ReplicaPaths.walSegmentName(index: p.index, offset: p.offset)
+                ))
         }
     }
 

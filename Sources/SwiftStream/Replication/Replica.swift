@@ -281,7 +281,8 @@ public actor Replica {
         logger.debug(
             "wal segment written",
             metadata: [
-                "position": "\(start)", "elapsed": "\((clock.now - began).goDescription)", "sz": "\(size - start.offset)",
+                "position": "\(start)", "elapsed": "\((clock.now - began).goDescription)",
+                "sz": "\(size - start.offset)",
             ])
         return true
     }
@@ -357,7 +358,10 @@ public actor Replica {
             await database.endSnapshot(lease)
             logger.info(
                 "snapshot written",
-                metadata: ["position": "\(lease.position)", "elapsed": "\((clock.now - began).goDescription)", "sz": "\(info.size)"])
+                metadata: [
+                    "position": "\(lease.position)", "elapsed": "\((clock.now - began).goDescription)",
+                    "sz": "\(info.size)",
+                ])
             return info
         } catch {
             await database.endSnapshot(lease)

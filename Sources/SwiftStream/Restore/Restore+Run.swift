@@ -206,7 +206,8 @@ extension Restore {
                         } catch {
                             let name = ReplicaPaths.walSegmentName(index: segment.index, offset: segment.offset)
                             throw SwiftStreamError.wrap(
-                                "cannot download wal segment \(segment.generation)/\(name) from \(client.location)", error)
+                                "cannot download wal segment \(segment.generation)/\(name) from \(client.location)",
+                                error)
                         }
                     }
                     submitted += 1

@@ -29,7 +29,9 @@ public final class SQLiteConnection: @unchecked Sendable {
         var db: OpaquePointer?
         let rc = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? String(cString: sqlite_nio_sqlite3_errstr(rc))
+            let message =
+                db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) }
+                ?? String(cString: sqlite_nio_sqlite3_errstr(rc))
             sqlite_nio_sqlite3_close_v2(db)  // required even when open fails: sqlite.org/c3ref/open.html
             throw SQLiteError(code: rc, message: "open \(path): \(message)")
         }

@@ -47,7 +47,9 @@ public enum WAL {
         return (a, b)
     }
 
-    public static func checksum(_ data: [UInt8], bigEndian: Bool, _ s0: UInt32 = 0, _ s1: UInt32 = 0) -> (UInt32, UInt32) {
+    public static func checksum(_ data: [UInt8], bigEndian: Bool, _ s0: UInt32 = 0, _ s1: UInt32 = 0) -> (
+        UInt32, UInt32
+    ) {
         data.withUnsafeBytes { checksum($0, bigEndian: bigEndian, s0, s1) }
     }
 

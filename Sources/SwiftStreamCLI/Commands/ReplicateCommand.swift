@@ -65,4 +65,3 @@ struct ReplicateCommand: CLICommand {
         return config
     }
 }
-

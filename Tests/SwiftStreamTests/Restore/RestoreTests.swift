@@ -28,7 +28,8 @@ private func makeReplica(in dir: String, transactions: Int, segmentsPerIndex: In
     let snapshotBytes = try FileIO.readAll(dbPath)
     for i in 0..<transactions {
         try db.execute("BEGIN")
-        try db.query("INSERT INTO t (v, b) VALUES (?, randomblob(?))", [.text("row \(i)"), .integer(Int64(100 + i * 97))])
+        try db.query(
+            "INSERT INTO t (v, b) VALUES (?, randomblob(?))", [.text("row \(i)"), .integer(Int64(100 + i * 97))])
         if i % 3 == 0 { try db.query("UPDATE t SET v = v || 'x' WHERE id % 5 = ?", [.integer(Int64(i % 5))]) }
         if i % 7 == 0 { try db.query("DELETE FROM t WHERE id = ?", [.integer(Int64(i / 2))]) }
         try db.execute("COMMIT")

@@ -8,7 +8,7 @@ public enum SwiftStreamMain {
         let log = LogOutput(
             standardOutput: FileDescriptorSink.standardOutput, standardError: FileDescriptorSink.standardError)
         LoggingBootstrap.bootstrap(log)
-        let context = CommandContext(environment: processEnvironment(), log: log)
+        let context = CommandContext(environment: ProcessEnvironment.current, log: log)
         let code = await SwiftStreamCommand.run(Array(CommandLine.arguments.dropFirst()), context: context)
         exit(code)
     }
@@ -36,13 +36,16 @@ public enum SwiftStreamMain {
         return Result(exitCode: code, standardOutput: out.text, standardError: err.text)
     }
 
+    /// The variables Litestream copies when the AWS one is unset.
+    static let credentialAliases = [
+        ("LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+        ("LITESTREAM_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+    ]
+
     /// Litestream copies `LITESTREAM_ACCESS_KEY_ID` / `LITESTREAM_SECRET_ACCESS_KEY` into the
     /// unset `AWS_*` variables before any command runs (visible to `-exec` children too).
     static func copyLitestreamCredentials() {
-        for (from, to) in [
-            ("LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
-            ("LITESTREAM_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
-        ] {
+        for (from, to) in credentialAliases {
             if let value = getenv(from), getenv(to) == nil { setenv(to, value, 1) }
         }
     }
@@ -50,25 +53,8 @@ public enum SwiftStreamMain {
     /// `environment` with the same copying applied.
     static func withLitestreamCredentials(_ environment: [String: String]) -> [String: String] {
         var result = environment
-        for (from, to) in [
-            ("LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
-            ("LITESTREAM_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
-        ] {
+        for (from, to) in credentialAliases {
             if let value = environment[from], environment[to] == nil { result[to] = value }
-        }
-        return result
-    }
-
-    /// The process environment as a dictionary.
-    static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
         }
         return result
     }

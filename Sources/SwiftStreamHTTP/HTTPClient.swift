@@ -103,20 +103,3 @@ private final class HandleBox: @unchecked Sendable {
     let handle: CurlEasyHandle
     init(_ handle: CurlEasyHandle) { self.handle = handle }
 }
-
-/// A snapshot of the process environment.
-public enum ProcessEnvironment {
-    /// The current environment (`environ`), read at each access.
-    public static var current: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") {
-                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
-}

@@ -1,0 +1,16 @@
+/// The process environment as a dictionary.
+public enum ProcessEnvironment {
+    /// The current environment (`environ`), read at each access.
+    public static var current: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

@@ -10,6 +10,7 @@ import Testing
             """
             addr: ":9090"
             exec: node app.js
+            final-sync-timeout: 3s
             access-key-id: AKID
             secret-access-key: SECRET
             logging:
@@ -53,6 +54,7 @@ import Testing
                     path: /backups
             """
         )
+        #expect(config.finalSyncTimeout == 3_000_000_000)
         #expect(config.addr == ":9090")
         #expect(config.exec == "node app.js")
         #expect(config.logging == LoggingConfig(level: "debug", type: "json", stderr: true))

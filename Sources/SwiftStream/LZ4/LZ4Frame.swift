@@ -43,19 +43,17 @@ public enum LZ4Frame {
         _ = try LZ4Error.check(LZ4F_createCompressionContext(&context, UInt32(LZ4F_VERSION)))
         defer { LZ4F_freeCompressionContext(context) }
         let capacity = Int(LZ4F_HEADER_SIZE_MAX) + LZ4F_compressBound(input.count, &prefs) + 16
-        var output = [UInt8](repeating: 0, count: capacity)
-        let written = try output.withUnsafeMutableBytes { out -> Int in
-            var n = try LZ4Error.check(LZ4F_compressBegin(context, out.baseAddress, out.count, &prefs))
+        // Not zero-filled first: only the bytes liblz4 writes are kept.
+        return try [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+            let base = UnsafeMutableRawPointer(out.baseAddress!)
+            var n = try LZ4Error.check(LZ4F_compressBegin(context, base, capacity, &prefs))
             if input.count > 0 {
                 n += try LZ4Error.check(
-                    LZ4F_compressUpdate(
-                        context, out.baseAddress! + n, out.count - n, input.baseAddress, input.count, nil))
+                    LZ4F_compressUpdate(context, base + n, capacity - n, input.baseAddress, input.count, nil))
             }
-            n += try LZ4Error.check(LZ4F_compressEnd(context, out.baseAddress! + n, out.count - n, nil))
-            return n
+            n += try LZ4Error.check(LZ4F_compressEnd(context, base + n, capacity - n, nil))
+            initialized = n
         }
-        output.removeSubrange(written...)
-        return output
     }
 
     public static func compress(_ input: [UInt8]) throws -> [UInt8] {

@@ -18,21 +18,7 @@ public enum FileIO {
         defer { close(fd) }
         var st = Glibc.stat.init()
         guard fstat(fd, &st) == 0 else { throw SystemError("stat", path, errno: errno) }
-        var result = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        try result.withUnsafeMutableBytes { buffer in
-            while done < buffer.count {
-                let n = Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("read", path, errno: errno)
-                }
-                if n == 0 { break }
-                done += n
-            }
-        }
-        if done < result.count { result.removeSubrange(done...) }
-        return result
+        return try preadBytes(fd, count: Int(st.st_size), at: 0, path: path)
     }
 
     /// Writes all of `bytes` to `fd` at its current offset.
@@ -62,22 +48,23 @@ public enum FileIO {
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file. The buffer is not
+    /// zero-filled first (a 1 MiB memset per WAL batch showed up in profiles).
     public static func preadBytes(_ fd: Int32, count: Int, at offset: Int, path: String) throws -> [UInt8] {
-        var result = [UInt8](repeating: 0, count: count)
-        var done = 0
-        try result.withUnsafeMutableBytes { buffer in
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var done = 0
             while done < count {
                 let n = Glibc.pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
                 if n < 0 {
                     if errno == EINTR { continue }
+                    initialized = done
                     throw SystemError("read", path, errno: errno)
                 }
                 if n == 0 { break }
                 done += n
             }
+            initialized = done
         }
-        if done < count { result.removeSubrange(done...) }
-        return result
     }
 
     public static func fsync(_ fd: Int32, path: String) throws {

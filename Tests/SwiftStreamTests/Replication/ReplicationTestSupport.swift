@@ -147,62 +147,28 @@ let litestreamBinary: String? = {
     return FileIO.exists(path) ? path : nil
 }()
 
-/// A child process started with posix_spawn with an empty signal mask and default signal
-/// dispositions (Foundation's Process leaves SIGTERM blocked when spawned from async code).
+/// A child process for these tests: the core's `ChildProcess` (empty signal mask, default
+/// dispositions, stdin /dev/null) with stdout and stderr appended to one log file and a minimal
+/// environment.
 struct ChildProcessForTests: Sendable {
-    let pid: pid_t
+    let process: ChildProcess
     let logPath: String
 
+    var pid: pid_t { process.pid }
+
     static func spawn(_ arguments: [String], logPath: String) throws -> ChildProcessForTests {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        let environment = ["PATH=/usr/bin:/bin", "HOME=/tmp"]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer { for pointer in envp { free(pointer) } }
-        var pid = pid_t()
-        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw SystemError("posix_spawn", arguments[0], errno: rc) }
-        return ChildProcessForTests(pid: pid, logPath: logPath)
+        let process = try ChildProcess(
+            arguments, environment: .exactly(["PATH": "/usr/bin:/bin", "HOME": "/tmp"]),
+            standardOutput: .append(logPath), standardError: .append(logPath))
+        return ChildProcessForTests(process: process, logPath: logPath)
     }
 
-    /// Waits for exit (polling); returns the exit status (128+N for signal N), nil on timeout.
+    /// Waits for exit; returns the exit status (128+N for signal N), nil on timeout.
     func wait(timeout: Duration = .seconds(30)) async throws -> Int32? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        var status: Int32 = 0
-        while clock.now < deadline {
-            let rc = waitpid(pid, &status, WNOHANG)
-            if rc == pid {
-                return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            }
-            if rc < 0 { throw SystemError("waitpid", "", errno: errno) }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
+        await process.wait(timeout: timeout)?.shellStyleCode
     }
 
-    func signal(_ signal: Int32) { kill(pid, signal) }
+    func signal(_ signal: Int32) { try? process.send(signal: signal) }
 
     var log: String { (try? String(decoding: FileIO.readAll(logPath), as: UTF8.self)) ?? "" }
 }

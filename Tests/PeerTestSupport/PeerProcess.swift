@@ -193,25 +193,5 @@ public struct TemporaryDirectory: Sendable {
 /// Detached POSIX threads for test servers (Dispatch's global queues do not overcommit on
 /// Linux, so blocking accept/recv loops there starve the rest of the test process).
 public enum TestThread {
-    private final class Work {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    public static func detach(_ body: @escaping @Sendable () -> Void) {
-        let work = Unmanaged.passRetained(Work(body)).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, &attributes,
-            { argument in
-                guard let argument else { return nil }
-                Unmanaged<Work>.fromOpaque(argument).takeRetainedValue().body()
-                return nil
-            }, work)
-        if rc != 0 { Unmanaged<Work>.fromOpaque(work).release() }
-    }
+    public static func detach(_ body: @escaping @Sendable () -> Void) { DetachedThread.start(body) }
 }

@@ -240,26 +240,9 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
     // MARK: Reaping
 
     private func startReaper() {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setstacksize(&attributes, 256 << 10)
-        defer { pthread_attr_destroy(&attributes) }
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, &attributes,
-            { raw in
-                // swift-format-ignore: NeverForceUnwrap
-                // pthread_create passes back the non-nil context given below.
-                Unmanaged<ChildProcess>.fromOpaque(raw!).takeRetainedValue().reapBlocking()
-                return nil
-            }, context)
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
+        if !DetachedThread.start(stackSize: 256 << 10, { [self] in reapBlocking() }) {
             // No thread available: reap on this thread. Only possible under extreme resource
             // exhaustion; the caller then simply waits here until the child exits.
-            Unmanaged<ChildProcess>.fromOpaque(context).release()
             reapBlocking()
         }
     }

@@ -61,26 +61,20 @@ enum SignalWatcher {
     }
 
     private static func startReaderThread(_ readEnd: Int32) {
-        var thread = pthread_t()
-        let context = UnsafeMutableRawPointer(bitPattern: Int(readEnd) + 1)
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                let fd = Int32(Int(bitPattern: raw) - 1)
-                var byte: UInt8 = 0
-                while true {
-                    let n = read(fd, &byte, 1)
-                    if n == 1 {
-                        let signal = Int32(byte)
-                        _ = SignalWatcher.state.withLock { $0.continuation }?.yield(signal)
-                    } else if n < 0 && errno == EINTR {
-                        continue
-                    } else {
-                        return nil
-                    }
+        DetachedThread.start {
+            var byte: UInt8 = 0
+            while true {
+                let n = read(readEnd, &byte, 1)
+                if n == 1 {
+                    let signal = Int32(byte)
+                    _ = SignalWatcher.state.withLock { $0.continuation }?.yield(signal)
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
                 }
-            }, context)
-        if rc == 0 { pthread_detach(thread) }
+            }
+        }
     }
 }
 

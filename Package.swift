@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "SwiftStreamCLI",
             dependencies: [
-                "SwiftStream", "SwiftStreamS3", "CCurl", "COpenSSL",
+                "SwiftStream", "SwiftStreamS3", "CCurl", "COpenSSL", "CSystemShims",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,10 +1,12 @@
-// Linux calls that Glibc's Swift module does not import (they need _GNU_SOURCE).
+// Linux calls that Glibc's Swift module does not import (they need _GNU_SOURCE, or live in
+// headers it does not include).
 #ifndef SWST_SYSTEM_SHIMS_H
 #define SWST_SYSTEM_SHIMS_H
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <malloc.h>
 
 /// sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback of a range without waiting.
 static inline int swst_start_writeback(int fd, long long offset, long long count) {
@@ -14,6 +16,12 @@ static inline int swst_start_writeback(int fd, long long offset, long long count
     (void)fd; (void)offset; (void)count;
     return 0;
 #endif
+}
+
+/// mallopt(M_MMAP_THRESHOLD, bytes): blocks of at least `bytes` get their own mapping, returned
+/// to the kernel on free (and glibc stops raising the threshold by itself). 1 on success.
+static inline int swst_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
 }
 
 #endif

@@ -45,7 +45,8 @@ extension Database {
             // PASSIVE: the write lock is released once the checkpoint ran (before the upsert).
             defer { if passive { try? handles.writer.execute("ROLLBACK;") } }
             do {
-                _ = try ShadowWAL.copyFrames(from: walPath, to: shadow, pageSize: handles.pageSize)
+                _ = try ShadowWAL.copyFrames(
+                    from: walPath, to: shadow, pageSize: handles.pageSize, scratch: handles.scratch)
             } catch {
                 throw SwiftStreamError.wrap("cannot copy to end of shadow wal before checkpoint", error)
             }
@@ -67,13 +68,16 @@ extension Database {
             throw SwiftStreamError.wrap("_litestream_lock", error)
         }
         do {
-            _ = try ShadowWAL.copyFrames(from: walPath, to: shadow, pageSize: handles.pageSize)
+            _ = try ShadowWAL.copyFrames(
+                from: walPath, to: shadow, pageSize: handles.pageSize, scratch: handles.scratch)
         } catch {
             throw SwiftStreamError.wrap("cannot copy to end of shadow wal", error)
         }
         let next = shadowWALPath(generation, index: index + 1)
         do {
-            _ = try ShadowWAL.initialize(next, from: walPath, pageSize: handles.pageSize, ownership: handles.ownership)
+            _ = try ShadowWAL.initialize(
+                next, from: walPath, pageSize: handles.pageSize, ownership: handles.ownership,
+                scratch: handles.scratch)
         } catch {
             throw SwiftStreamError.wrap("cannot init shadow wal file: name=\(next)", error)
         }

@@ -34,6 +34,8 @@ public actor Database {
         let checkpointer: SQLiteConnection
         let pageSize: Int
         let ownership: FileOwnership
+        /// The batch buffer of every WAL copy (1 MiB, allocated once per database).
+        let scratch = ScratchBuffer(capacity: 1 << 20)
     }
 
     var handles: Handles?
@@ -380,7 +382,7 @@ public actor Database {
         do {
             _ = try ShadowWAL.initialize(
                 shadowWALPath(generation, index: 0), from: walPath, pageSize: handles.pageSize,
-                ownership: handles.ownership)
+                ownership: handles.ownership, scratch: handles.scratch)
         } catch {
             throw SwiftStreamError.wrap("initialize shadow wal", error)
         }
@@ -550,12 +552,14 @@ public actor Database {
     /// Copies new frames into the current shadow file and, when the real WAL restarted, starts
     /// the next index.
     private func syncWAL(_ info: SyncInfo, _ handles: Handles) throws -> ShadowWAL.CopyResult {
-        var result = try ShadowWAL.copyFrames(from: walPath, to: info.shadowPath, pageSize: handles.pageSize)
+        var result = try ShadowWAL.copyFrames(
+            from: walPath, to: info.shadowPath, pageSize: handles.pageSize, scratch: handles.scratch)
         guard info.restart, let generation = info.generation else { return result }
         let next = shadowWALPath(generation, index: info.shadowIndex + 1)
         do {
             result.newSize = try ShadowWAL.initialize(
-                next, from: walPath, pageSize: handles.pageSize, ownership: handles.ownership)
+                next, from: walPath, pageSize: handles.pageSize, ownership: handles.ownership,
+                scratch: handles.scratch)
         } catch {
             throw SwiftStreamError.wrap("cannot init shadow wal file: name=\(next)", error)
         }

@@ -104,7 +104,9 @@ enum ShadowWAL {
     /// Appends to `shadow` every frame of `realWAL` after the shadow's end that carries the
     /// shadow header's salts and continues its checksum chain, up to the last commit frame
     /// (replication.md §4.1), then fsyncs it.
-    static func copyFrames(from realWAL: String, to shadow: String, pageSize: Int) throws -> CopyResult {
+    static func copyFrames(
+        from realWAL: String, to shadow: String, pageSize: Int, scratch: ScratchBuffer
+    ) throws -> CopyResult {
         let frameSize = WAL.frameHeaderSize + pageSize
         let realFD = try FileIO.open(realWAL, O_RDONLY)
         defer { close(realFD) }
@@ -148,48 +150,42 @@ enum ShadowWAL {
         var appended = shadowSize
         var pending: [UInt8] = []
         scan: while true {
-            let batch = try FileIO.preadBytes(realFD, count: batchFrames * frameSize, at: offset, path: realWAL)
-            let whole = batch.count / frameSize
+            let raw = try scratch.pread(realFD, count: batchFrames * frameSize, at: offset, path: realWAL)
+            let whole = raw.count / frameSize
             if whole == 0 { break }
             var valid = 0
             var committed = 0
-            batch.withUnsafeBytes { raw in
-                for i in 0..<whole {
-                    let base = i * frameSize
-                    let frame = UnsafeRawBufferPointer(rebasing: raw[base..<(base + frameSize)])
-                    guard WAL.readBE32(frame, 8) == salt1, WAL.readBE32(frame, 12) == salt2 else { return }
-                    var (c0, c1) = WAL.checksum(
-                        UnsafeRawBufferPointer(rebasing: frame[0..<8]), bigEndian: bigEndian, s0, s1)
-                    (c0, c1) = WAL.checksum(
-                        UnsafeRawBufferPointer(rebasing: frame[WAL.frameHeaderSize...]), bigEndian: bigEndian, c0, c1)
-                    guard c0 == WAL.readBE32(frame, 16), c1 == WAL.readBE32(frame, 20) else { return }
-                    s0 = c0
-                    s1 = c1
-                    valid += 1
-                    if WAL.readBE32(frame, 4) != 0 { committed = valid }
-                }
+            check: for i in 0..<whole {
+                let base = i * frameSize
+                let frame = UnsafeRawBufferPointer(rebasing: raw[base..<(base + frameSize)])
+                guard WAL.readBE32(frame, 8) == salt1, WAL.readBE32(frame, 12) == salt2 else { break check }
+                var (c0, c1) = WAL.checksum(
+                    UnsafeRawBufferPointer(rebasing: frame[0..<8]), bigEndian: bigEndian, s0, s1)
+                (c0, c1) = WAL.checksum(
+                    UnsafeRawBufferPointer(rebasing: frame[WAL.frameHeaderSize...]), bigEndian: bigEndian, c0, c1)
+                guard c0 == WAL.readBE32(frame, 16), c1 == WAL.readBE32(frame, 20) else { break check }
+                s0 = c0
+                s1 = c1
+                valid += 1
+                if WAL.readBE32(frame, 4) != 0 { committed = valid }
             }
             if committed > 0 {
                 // Everything up to this batch's last commit frame is committed: append it.
-                let written: Int = try batch.withUnsafeBytes { raw in
-                    let frames = UnsafeRawBufferPointer(rebasing: raw[0..<(committed * frameSize)])
-                    if pending.isEmpty {
-                        try FileIO.pwriteAll(shadowFD, frames, at: appended, path: shadow)
-                        return frames.count
-                    }
+                let frames = UnsafeRawBufferPointer(rebasing: raw[0..<(committed * frameSize)])
+                if pending.isEmpty {
+                    try FileIO.pwriteAll(shadowFD, frames, at: appended, path: shadow)
+                    appended += frames.count
+                } else {
                     pending.append(contentsOf: frames)
                     try pending.withUnsafeBytes { try FileIO.pwriteAll(shadowFD, $0, at: appended, path: shadow) }
-                    return pending.count
+                    appended += pending.count
                 }
-                appended += written
                 pending.removeAll(keepingCapacity: true)
                 if committed < valid {
-                    batch.withUnsafeBytes {
-                        pending.append(contentsOf: $0[(committed * frameSize)..<(valid * frameSize)])
-                    }
+                    pending.append(contentsOf: raw[(committed * frameSize)..<(valid * frameSize)])
                 }
             } else if valid > 0 {
-                batch.withUnsafeBytes { pending.append(contentsOf: $0[0..<(valid * frameSize)]) }
+                pending.append(contentsOf: raw[0..<(valid * frameSize)])
             }
             offset += valid * frameSize
             if valid < batchFrames { break scan }
@@ -205,13 +201,13 @@ enum ShadowWAL {
     /// Starts shadow file `shadow` from the real WAL's verified header, then copies frames
     /// (replication.md §4.2). Returns the new shadow size.
     static func initialize(
-        _ shadow: String, from realWAL: String, pageSize: Int, ownership: FileOwnership
+        _ shadow: String, from realWAL: String, pageSize: Int, ownership: FileOwnership, scratch: ScratchBuffer
     ) throws -> Int {
         let header = try readHeader(realWAL)
         _ = try WALHeader(header)  // magic and header checksum ("invalid header checksum")
         try ownership.makeDirectories(Path.dirname(shadow))
         try ownership.writeFile(shadow, header)
-        return try copyFrames(from: realWAL, to: shadow, pageSize: pageSize).newSize
+        return try copyFrames(from: realWAL, to: shadow, pageSize: pageSize, scratch: scratch).newSize
     }
 
     /// Deletes every file whose name ends in `.tmp` anywhere below `root` (missing root: no-op).

@@ -155,7 +155,18 @@ public final class LZ4FrameEncoder {
         buffer.deallocate()
     }
 
-    /// Writes the frame header.
+    /// The most bytes a whole frame over `inputCount` bytes can take (header, blocks of at most
+    /// 1 MiB, end mark and checksum), so that callers can size their output once.
+    public func maximumFrameSize(forInput inputCount: Int) -> Int {
+        let whole = inputCount / chunk
+        let rest = inputCount % chunk
+        var total = Int(LZ4F_HEADER_SIZE_MAX) + 16
+        if whole > 0 { total += whole * LZ4F_compressBound(chunk, &prefs) }
+        if rest > 0 { total += LZ4F_compressBound(rest, &prefs) }
+        return total
+    }
+
+    /// Writes the frame header. An encoder can write any number of frames, one after another.
     public func begin(sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let n = try LZ4Error.check(LZ4F_compressBegin(context, buffer.baseAddress, buffer.count, &prefs))
         try sink(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))

@@ -24,6 +24,8 @@ public actor Replica {
     private let initialized: AsyncStream<Void>
 
     private var position: WALPosition?
+    /// Created at the first upload and reused by every later one.
+    private var segmentBuffers: SegmentBuffers?
     private var locked = false
     private var lockWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -274,8 +276,9 @@ public actor Replica {
         logger.info("write wal segment", metadata: ["position": "\(start)"])
         let clock = ContinuousClock()
         let began = clock.now
+        if segmentBuffers == nil { segmentBuffers = try SegmentBuffers() }
         let compressed = try Replica.compressSegment(
-            descriptor: descriptor, path: path, from: start, to: size, pageSize: pageSize)
+            descriptor: descriptor, path: path, from: start, to: size, pageSize: pageSize, using: segmentBuffers!)
         _ = try await client.writeWALSegment(at: start, compressed: compressed)
         setPosition(WALPosition(generation: start.generation, index: start.index, offset: size))
         logger.debug(
@@ -296,11 +299,14 @@ public actor Replica {
     /// LZ4-compresses bytes `[start.offset, end)` of a shadow file: the header when at offset 0,
     /// then whole frames whose salts must all match (`replica salt mismatch`).
     static func compressSegment(
-        descriptor: Int32, path: String, from start: WALPosition, to end: Int, pageSize: Int
+        descriptor: Int32, path: String, from start: WALPosition, to end: Int, pageSize: Int,
+        using buffers: SegmentBuffers
     ) throws -> [UInt8] {
         let frameSize = WAL.frameHeaderSize + pageSize
-        let encoder = try LZ4FrameEncoder()
+        let encoder = buffers.encoder
         var output: [UInt8] = []
+        // Sized once: growing by doubling copied the segment and left the old copies in malloc.
+        output.reserveCapacity(encoder.maximumFrameSize(forInput: end - start.offset))
         let sink: (UnsafeRawBufferPointer) throws -> Void = { output.append(contentsOf: $0) }
         try encoder.begin(sink: sink)
         var offset = start.offset
@@ -315,7 +321,7 @@ public actor Replica {
         let batchFrames = max(1, (1 << 20) / frameSize)
         while offset < end {
             let count = min(batchFrames * frameSize, end - offset)
-            let batch = try FileIO.preadBytes(descriptor, count: count, at: offset, path: path)
+            let batch = try buffers.scratch.pread(descriptor, count: count, at: offset, path: path)
             guard batch.count == count else { throw SwiftStreamError(.io, "read \(path): unexpected EOF") }
             var frameStart = 0
             while frameStart < count {
@@ -328,7 +334,7 @@ public actor Replica {
                 previousSalt = salt
                 frameStart += frameSize
             }
-            try batch.withUnsafeBytes { try encoder.update($0, sink: sink) }
+            try encoder.update(batch, sink: sink)
             offset += count
         }
         try encoder.end(sink: sink)
@@ -369,22 +375,22 @@ public actor Replica {
         }
     }
 
-    /// Streams the database file from offset 0 through the LZ4 frame encoder.
+    /// Streams the database file from offset 0 through the LZ4 frame encoder, 1 MiB at a time.
     static func compressDatabase(
         descriptor: Int32, path: String, sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let encoder = try LZ4FrameEncoder()
-        try encoder.begin(sink: sink)
-        let chunk = 4 << 20
+        let buffers = try SegmentBuffers()
+        try buffers.encoder.begin(sink: sink)
+        let chunk = 1 << 20
         var offset = 0
         while true {
-            let bytes = try FileIO.preadBytes(descriptor, count: chunk, at: offset, path: path)
+            let bytes = try buffers.scratch.pread(descriptor, count: chunk, at: offset, path: path)
             if bytes.isEmpty { break }
-            try bytes.withUnsafeBytes { try encoder.update($0, sink: sink) }
+            try buffers.encoder.update(bytes, sink: sink)
             offset += bytes.count
             if bytes.count < chunk { break }
         }
-        try encoder.end(sink: sink)
+        try buffers.encoder.end(sink: sink)
     }
 
     // MARK: - Retention (replication.md §9)
@@ -426,4 +432,13 @@ public actor Replica {
             }
         }
     }
+}
+
+/// The read buffer and LZ4 encoder of a replica's uploads, kept between segments (see
+/// `ScratchBuffer`). Not `Sendable`: owned by one `Replica` actor, or local to one snapshot.
+final class SegmentBuffers {
+    let scratch = ScratchBuffer(capacity: 1 << 20)
+    let encoder: LZ4FrameEncoder
+
+    init() throws { encoder = try LZ4FrameEncoder() }
 }

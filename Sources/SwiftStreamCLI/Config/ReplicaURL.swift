@@ -24,7 +24,7 @@ public struct ReplicaURL: Sendable, Equatable {
 
     /// `text` with the password of its userinfo part (if any) replaced by `xxxxx`, for messages.
     public static func redacted(_ text: String) -> String {
-        guard let schemeEnd = text.range(of: "://") else { return text }
+        guard let schemeEnd = text.firstRange(of: "://") else { return text }
         let authorityStart = schemeEnd.upperBound
         let authorityEnd = text[authorityStart...].firstIndex(of: "/") ?? text.endIndex
         let authority = text[authorityStart..<authorityEnd]

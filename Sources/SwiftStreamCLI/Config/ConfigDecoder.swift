@@ -1,9 +1,9 @@
 import SwiftStream
-import Yams
 
 /// Decodes config YAML into `Config` with gopkg.in/yaml.v2's rules, as Litestream v0.3.13 does
 /// (cli-and-config.md §3.3): unknown keys are ignored, booleans are YAML 1.1, a bare integer
-/// duration is nanoseconds, a scalar given where a string is expected keeps its text.
+/// duration is nanoseconds, a scalar given where a string is expected keeps its text, a key given
+/// twice takes its last value, and only the first document of a stream is read.
 ///
 /// Errors carry the 1-based line of the offending node.
 enum ConfigDecoder {
@@ -16,13 +16,11 @@ enum ConfigDecoder {
 
     /// Parses `text`; an empty document gives an empty config.
     static func decode(_ text: String) throws(DecodeError) -> Config {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw syntaxError(error)
+            root = try YAMLComposer.compose(text)
         } catch {
-            throw DecodeError(line: nil, message: "\(error)")
+            throw DecodeError(line: error.line, message: error.message)
         }
         var config = Config()
         guard let root, !isNull(root) else { return config }
@@ -44,7 +42,7 @@ enum ConfigDecoder {
         return config
     }
 
-    private static func logging(_ node: Node) throws(DecodeError) -> LoggingConfig {
+    private static func logging(_ node: YAMLNode) throws(DecodeError) -> LoggingConfig {
         var result = LoggingConfig()
         for (key, value) in try mapping(node, into: "LoggingConfig") {
             switch key {
@@ -57,7 +55,7 @@ enum ConfigDecoder {
         return result
     }
 
-    private static func database(_ node: Node) throws(DecodeError) -> DatabaseConfig {
+    private static func database(_ node: YAMLNode) throws(DecodeError) -> DatabaseConfig {
         var db = DatabaseConfig()
         for (key, value) in try mapping(node, into: "DBConfig") {
             switch key {
@@ -77,7 +75,7 @@ enum ConfigDecoder {
         return db
     }
 
-    private static func replica(_ node: Node) throws(DecodeError) -> ReplicaConfig {
+    private static func replica(_ node: YAMLNode) throws(DecodeError) -> ReplicaConfig {
         var r = ReplicaConfig()
         for (key, value) in try mapping(node, into: "ReplicaConfig") {
             switch key {
@@ -119,104 +117,104 @@ enum ConfigDecoder {
 
     // MARK: - Scalars and collections (yaml.v2 semantics)
 
-    /// The pairs of a mapping node in document order, with `<<` merge keys applied; null → [].
-    private static func mapping(_ node: Node, into type: String) throws(DecodeError) -> [(String, Node)] {
+    /// The pairs of a mapping node in document order (a repeated key appears twice, so the last
+    /// one wins), with `<<` merge keys applied; null → [].
+    private static func mapping(_ node: YAMLNode, into type: String) throws(DecodeError) -> [(String, YAMLNode)] {
         if isNull(node) { return [] }
-        guard case .mapping(let map) = node else { throw mismatch(node, type) }
-        var merged: [(String, Node)] = []
-        var own: [(String, Node)] = []
-        for (key, value) in map {
-            let name = key.scalar?.string ?? ""
-            if name == "<<", key.scalar?.style == .plain {
-                if case .sequence(let list) = value {
+        guard case .mapping(let pairs) = node.content else { throw mismatch(node, type) }
+        var merged: [(String, YAMLNode)] = []
+        var own: [(String, YAMLNode)] = []
+        for pair in pairs {
+            let name = pair.key.scalar ?? ""
+            if name == "<<", pair.key.isPlainScalar {
+                if case .sequence(let list) = pair.value.content {
                     for item in list { merged += try mapping(item, into: type) }
                 } else {
-                    merged += try mapping(value, into: type)
+                    merged += try mapping(pair.value, into: type)
                 }
             } else {
-                own.append((name, value))
+                own.append((name, pair.value))
             }
         }
         return merged + own
     }
 
-    private static func sequence(_ node: Node, into type: String) throws(DecodeError) -> [Node] {
+    private static func sequence(_ node: YAMLNode, into type: String) throws(DecodeError) -> [YAMLNode] {
         if isNull(node) { return [] }
-        guard case .sequence(let list) = node else { throw mismatch(node, type) }
-        return Array(list)
+        guard case .sequence(let list) = node.content else { throw mismatch(node, type) }
+        return list
     }
 
-    private static func string(_ node: Node) throws(DecodeError) -> String {
-        guard case .scalar(let scalar) = node else { throw mismatch(node, "string") }
-        return isNull(node) ? "" : scalar.string
+    private static func string(_ node: YAMLNode) throws(DecodeError) -> String {
+        guard let text = node.scalar else { throw mismatch(node, "string") }
+        return isNull(node) ? "" : text
     }
 
-    private static func stringList(_ node: Node) throws(DecodeError) -> [String] {
+    private static func stringList(_ node: YAMLNode) throws(DecodeError) -> [String] {
         try sequence(node, into: "[]string").map { item throws(DecodeError) in try string(item) }
     }
 
     /// A YAML 1.1 boolean (`true/false/yes/no/on/off/y/n` in their usual cases); null → nil.
-    private static func bool(_ node: Node) throws(DecodeError) -> Bool? {
+    private static func bool(_ node: YAMLNode) throws(DecodeError) -> Bool? {
         if isNull(node) { return nil }
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = yaml11Bool(scalar.string) else {
+        guard case .scalar(let text, plain: true) = node.content, let value = yaml11Bool(text) else {
             throw mismatch(node, "bool")
         }
         return value
     }
 
-    private static func int(_ node: Node) throws(DecodeError) -> Int? {
+    private static func int(_ node: YAMLNode) throws(DecodeError) -> Int? {
         if isNull(node) { return nil }
-        guard case .scalar(let scalar) = node, scalar.style == .plain else { throw mismatch(node, "int") }
-        if let value = yamlInt(scalar.string), let int = Int(exactly: value) { return int }
-        if let value = yamlFloat(scalar.string), value.rounded(.towardZero) == value, let int = Int(exactly: value) {
+        guard case .scalar(let text, plain: true) = node.content else { throw mismatch(node, "int") }
+        if let value = yamlInt(text), let int = Int(exactly: value) { return int }
+        if let value = yamlFloat(text), value.rounded(.towardZero) == value, let int = Int(exactly: value) {
             return int
         }
         throw mismatch(node, "int")
     }
 
     /// A Go duration string, or a plain integer meaning nanoseconds; null → nil.
-    private static func duration(_ node: Node) throws(DecodeError) -> Int64? {
+    private static func duration(_ node: YAMLNode) throws(DecodeError) -> Int64? {
         if isNull(node) { return nil }
-        guard case .scalar(let scalar) = node else { throw mismatch(node, "time.Duration") }
-        if scalar.style == .plain {
-            if let value = yamlInt(scalar.string) { return value }
-            if let value = yamlFloat(scalar.string), let int = Int64(exactly: value.rounded(.towardZero)) {
+        guard case .scalar(let text, let plain) = node.content else { throw mismatch(node, "time.Duration") }
+        if plain {
+            if let value = yamlInt(text) { return value }
+            if let value = yamlFloat(text), let int = Int64(exactly: value.rounded(.towardZero)) {
                 return int
             }
         }
         do {
-            return try GoDuration.parse(scalar.string)
+            return try GoDuration.parse(text)
         } catch {
             throw DecodeError(
-                line: node.mark?.line,
-                message: "cannot unmarshal \(tagName(node)) `\(scalar.string)` into time.Duration (\(error))"
+                line: node.line,
+                message: "cannot unmarshal \(tagName(node)) `\(text)` into time.Duration (\(error))"
             )
         }
     }
 
-    private static func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    private static func isNull(_ node: YAMLNode) -> Bool {
+        guard case .scalar(let text, plain: true) = node.content else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(text)
     }
 
-    private static func mismatch(_ node: Node, _ type: String) -> DecodeError {
+    private static func mismatch(_ node: YAMLNode, _ type: String) -> DecodeError {
         var text = "cannot unmarshal \(tagName(node))"
-        if case .scalar(let scalar) = node { text += " `\(scalar.string)`" }
-        return DecodeError(line: node.mark?.line, message: text + " into " + type)
+        if let scalar = node.scalar { text += " `\(scalar)`" }
+        return DecodeError(line: node.line, message: text + " into " + type)
     }
 
     /// The YAML 1.1 tag yaml.v2 resolves for a node, for error messages.
-    private static func tagName(_ node: Node) -> String {
-        switch node {
+    private static func tagName(_ node: YAMLNode) -> String {
+        switch node.content {
         case .mapping: return "!!map"
         case .sequence: return "!!seq"
-        case .alias: return "!!alias"
-        case .scalar(let scalar):
-            guard scalar.style == .plain else { return "!!str" }
+        case .scalar(let text, let plain):
+            guard plain else { return "!!str" }
             if isNull(node) { return "!!null" }
-            if yaml11Bool(scalar.string) != nil { return "!!bool" }
-            if yamlInt(scalar.string) != nil { return "!!int" }
-            if yamlFloat(scalar.string) != nil { return "!!float" }
+            if yaml11Bool(text) != nil { return "!!bool" }
+            if yamlInt(text) != nil { return "!!int" }
+            if yamlFloat(text) != nil { return "!!float" }
             return "!!str"
         }
     }
@@ -269,22 +267,5 @@ enum ConfigDecoder {
         }
         guard text.wholeMatch(of: /[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?/) != nil else { return nil }
         return Double(text)
-    }
-
-    private static func syntaxError(_ error: YamlError) -> DecodeError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            var message = problem
-            if let context { message = context.text + ": " + problem }
-            return DecodeError(line: mark.line, message: message)
-        case .reader(let problem, _, _, _):
-            return DecodeError(line: nil, message: problem)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-            return DecodeError(line: context.mark.line, message: "mapping key \(keys) already defined")
-        default:
-            return DecodeError(line: nil, message: "\(error)")
-        }
     }
 }

@@ -216,6 +216,22 @@ import Testing
         #expect(config.databases[0].replicas.map(\.path) == ["/b"])
     }
 
+    /// A chain of merged anchors nests deeper than the document does: it must not exhaust the
+    /// stack, and aliasing that doubles at each step is an error rather than an endless expansion.
+    @Test func longMergeChainsAndExcessiveAliasing() throws {
+        var chain = "a0: &a0 {retention: 1h}\n"
+        for i in 1...20_000 { chain += "a\(i): &a\(i) {<<: *a\(i - 1)}\n" }
+        chain += "dbs:\n  - path: /db\n    replicas:\n      - <<: *a20000\n        path: /b\n"
+        #expect(try parseConfig(chain).databases[0].replicas[0].retention == 3_600_000_000_000)
+
+        var laughs = "l0: &l0 {type: file}\n"
+        for i in 1...40 { laughs += "l\(i): &l\(i) {<<: [*l\(i - 1), *l\(i - 1)]}\n" }
+        laughs += "dbs:\n  - path: /db\n    replicas:\n      - <<: *l40\n"
+        let message = try #require(errorText { _ = try parseConfig(laughs) })
+        #expect(message.hasPrefix("cannot parse config /etc/litestream.yml: line "))
+        #expect(message.hasSuffix(": document contains excessive aliasing"))
+    }
+
     @Test func mergeKeysAndAnchorsWork() throws {
         let config = try parseConfig(
             """

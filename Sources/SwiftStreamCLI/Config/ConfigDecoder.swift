@@ -117,26 +117,52 @@ enum ConfigDecoder {
 
     // MARK: - Scalars and collections (yaml.v2 semantics)
 
+    /// At most this many pairs come out of one mapping with its merges (yaml.v2 also stops
+    /// aliasing that multiplies: a chain of anchors each merging the previous one twice).
+    static let maxMergedPairs = 100_000
+
     /// The pairs of a mapping node in document order (a repeated key appears twice, so the last
-    /// one wins), with `<<` merge keys applied; null → [].
+    /// one wins), with `<<` merge keys applied: merged pairs come first; null → [].
     private static func mapping(_ node: YAMLNode, into type: String) throws(DecodeError) -> [(String, YAMLNode)] {
-        if isNull(node) { return [] }
-        guard case .mapping(let pairs) = node.content else { throw mismatch(node, type) }
-        var merged: [(String, YAMLNode)] = []
-        var own: [(String, YAMLNode)] = []
-        for pair in pairs {
-            let name = pair.key.scalar ?? ""
-            if name == "<<", pair.key.isPlainScalar {
-                if case .sequence(let list) = pair.value.content {
-                    for item in list { merged += try mapping(item, into: type) }
-                } else {
-                    merged += try mapping(pair.value, into: type)
+        // Merges are expanded depth first with a stack of our own, not by recursion: through a
+        // chain of aliases they can nest far deeper than the document does.
+        enum Step {
+            case expand(YAMLNode)
+            case emit([(String, YAMLNode)])
+        }
+        var result: [(String, YAMLNode)] = []
+        var steps: [Step] = [.expand(node)]
+        var count = 0
+        while let step = steps.popLast() {
+            switch step {
+            case .emit(let own):
+                result += own
+            case .expand(let node):
+                if isNull(node) { continue }
+                guard case .mapping(let pairs) = node.content else { throw mismatch(node, type) }
+                count += pairs.count
+                guard count <= maxMergedPairs else {
+                    throw DecodeError(line: node.line, message: "document contains excessive aliasing")
                 }
-            } else {
-                own.append((name, pair.value))
+                var sources: [YAMLNode] = []
+                var own: [(String, YAMLNode)] = []
+                for pair in pairs {
+                    let name = pair.key.scalar ?? ""
+                    if name == "<<", pair.key.isPlainScalar {
+                        if case .sequence(let list) = pair.value.content {
+                            sources += list
+                        } else {
+                            sources.append(pair.value)
+                        }
+                    } else {
+                        own.append((name, pair.value))
+                    }
+                }
+                steps.append(.emit(own))
+                steps += sources.reversed().map { .expand($0) }
             }
         }
-        return merged + own
+        return result
     }
 
     private static func sequence(_ node: YAMLNode, into type: String) throws(DecodeError) -> [YAMLNode] {

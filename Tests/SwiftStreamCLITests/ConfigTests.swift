@@ -248,6 +248,44 @@ import Testing
         #expect(config.databases[0].replicas[0].retention == 3_600_000_000_000)
         #expect(config.databases[0].replicas[0].path == "/backups/db")
     }
+
+    @Test(arguments: [
+        ("1.5", 1.5), ("-2", -2), ("+.5", 0.5), ("3.", 3), ("1e3", 1000), ("2.5E-1", 0.25), (".inf", Double.infinity),
+    ])
+    func resolvesYAMLFloats(text: String, value: Double) {
+        #expect(ConfigDecoder.yamlFloat(text) == value)
+    }
+
+    @Test(arguments: ["", ".", "+", "1e", "e3", "1.5s", "1..2", "0x1p3", "1_000.5", " 1.5", "1.5 "])
+    func rejectsNonFloats(text: String) {
+        #expect(ConfigDecoder.yamlFloat(text) == nil)
+    }
+
+    /// yaml.v2 v2.4.0 applies a merge where it stands (it overrides the keys before it) and, in
+    /// a merged list, lets the earlier mappings win.
+    @Test func mergesApplyInYAMLv2Order() throws {
+        let config = try parseConfig(
+            """
+            a: &a {path: /a, retention: 1h}
+            b: &b {path: /b, sync-interval: 5s}
+            dbs:
+              - path: /db
+                replicas:
+                  - <<: [*a, *b]
+                  - type: s3
+                    path: /own
+                    <<: *b
+                    retention: 2h
+            """
+        )
+        let replicas = config.databases[0].replicas
+        #expect(replicas[0].path == "/a")
+        #expect(replicas[0].retention == 3_600_000_000_000)
+        #expect(replicas[0].syncInterval == 5_000_000_000)
+        #expect(replicas[1].path == "/b")
+        #expect(replicas[1].type == "s3")
+        #expect(replicas[1].retention == 7_200_000_000_000)
+    }
 }
 
 @Suite struct ConfigLookupTests {

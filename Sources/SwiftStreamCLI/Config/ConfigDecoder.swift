@@ -121,22 +121,23 @@ enum ConfigDecoder {
     /// aliasing that multiplies: a chain of anchors each merging the previous one twice).
     static let maxMergedPairs = 100_000
 
-    /// The pairs of a mapping node in document order (a repeated key appears twice, so the last
-    /// one wins), with `<<` merge keys applied: merged pairs come first; null → [].
+    /// The pairs of a mapping node in the order yaml.v2 applies them (the last of a repeated key
+    /// wins); null → []. Like yaml.v2 v2.4.0, a `<<` merge is applied where it appears, so it
+    /// overrides keys before it, and in a merged list the earlier mappings win (they come last).
     private static func mapping(_ node: YAMLNode, into type: String) throws(DecodeError) -> [(String, YAMLNode)] {
         // Merges are expanded depth first with a stack of our own, not by recursion: through a
         // chain of aliases they can nest far deeper than the document does.
         enum Step {
             case expand(YAMLNode)
-            case emit([(String, YAMLNode)])
+            case emit(String, YAMLNode)
         }
         var result: [(String, YAMLNode)] = []
         var steps: [Step] = [.expand(node)]
         var count = 0
         while let step = steps.popLast() {
             switch step {
-            case .emit(let own):
-                result += own
+            case .emit(let name, let value):
+                result.append((name, value))
             case .expand(let node):
                 if isNull(node) { continue }
                 guard case .mapping(let pairs) = node.content else { throw mismatch(node, type) }
@@ -144,22 +145,20 @@ enum ConfigDecoder {
                 guard count <= maxMergedPairs else {
                     throw DecodeError(line: node.line, message: "document contains excessive aliasing")
                 }
-                var sources: [YAMLNode] = []
-                var own: [(String, YAMLNode)] = []
+                var ordered: [Step] = []
                 for pair in pairs {
                     let name = pair.key.scalar ?? ""
                     if name == "<<", pair.key.isPlainScalar {
                         if case .sequence(let list) = pair.value.content {
-                            sources += list
+                            ordered += list.reversed().map { .expand($0) }
                         } else {
-                            sources.append(pair.value)
+                            ordered.append(.expand(pair.value))
                         }
                     } else {
-                        own.append((name, pair.value))
+                        ordered.append(.emit(name, pair.value))
                     }
                 }
-                steps.append(.emit(own))
-                steps += sources.reversed().map { .expand($0) }
+                steps += ordered.reversed()
             }
         }
         return result
@@ -291,7 +290,34 @@ enum ConfigDecoder {
         case ".nan", ".NaN", ".NAN": return .nan
         default: break
         }
-        guard text.wholeMatch(of: /[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?/) != nil else { return nil }
+        guard matchesYAMLFloat(Array(text.utf8)) else { return nil }
         return Double(text)
+    }
+
+    /// The pattern above, written out (no regex engine for one config load).
+    private static func matchesYAMLFloat(_ s: [UInt8]) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < s.count, s[i] >= UInt8(ascii: "0"), s[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - start
+        }
+        func accept(_ options: String) -> Bool {
+            guard i < s.count, options.utf8.contains(s[i]) else { return false }
+            i += 1
+            return true
+        }
+        _ = accept("+-")
+        if accept(".") {
+            guard digits() > 0 else { return false }
+        } else {
+            guard digits() > 0 else { return false }
+            if accept(".") { _ = digits() }
+        }
+        if accept("eE") {
+            _ = accept("+-")
+            guard digits() > 0 else { return false }
+        }
+        return i == s.count
     }
 }

@@ -17,9 +17,17 @@ public struct ReplicaURL: Sendable, Equatable {
     public var rawQuery: String?
     public var fragment: String?
 
-    /// Litestream's `isURL`: `^\w+://`.
+    /// Litestream's `isURL`: `^\w+://` (Go's `\w` is ASCII `[0-9A-Za-z_]`). Written out rather
+    /// than as a regex: every config load asks, and a regex drags the regex engine's pages in.
     public static func looksLikeURL(_ text: String) -> Bool {
-        text.prefixMatch(of: /[A-Za-z0-9_]+:\/\//) != nil
+        let bytes = Array(text.utf8.prefix(4096))
+        var i = 0
+        while i < bytes.count, bytes[i] == UInt8(ascii: "_") || isASCIIAlphanumeric(bytes[i]) { i += 1 }
+        return i > 0 && bytes[i...].starts(with: "://".utf8)
+    }
+
+    private static func isASCIIAlphanumeric(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
     }
 
     /// `text` with the password of its userinfo part (if any) replaced by `xxxxx`, for messages.

@@ -54,7 +54,12 @@ def litestream_bin() -> Path:
     return path
 
 
+RELEASE_BUILD = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "swiftstream"]
+
+
 def swiftstream_bin(build: bool = True) -> Path:
+    """$SWIFTSTREAM_BIN, else the release build (brought up to date first: the same command as
+    `make release` and the Dockerfiles, static Swift runtime included)."""
     env = os.environ.get("SWIFTSTREAM_BIN")
     if env:
         path = Path(env)
@@ -62,13 +67,14 @@ def swiftstream_bin(build: bool = True) -> Path:
             die(f"SWIFTSTREAM_BIN={env} does not exist")
         return path
     path = REPO_DIR / ".build" / "release" / "swiftstream"
-    if not path.exists():
-        if not build:
-            die(f"{path} not found; run `swift build -c release` or set SWIFTSTREAM_BIN")
-        log(f"== {path} missing: running `swift build -c release --product swiftstream` in {REPO_DIR}")
-        rc = subprocess.call(["swift", "build", "-c", "release", "--product", "swiftstream"], cwd=REPO_DIR)
-        if rc != 0 or not path.exists():
-            die("swift build -c release failed")
+    if not build:
+        if not path.exists():
+            die(f"{path} not found; run `make release` or set SWIFTSTREAM_BIN")
+        return path
+    log(f"== running `{' '.join(RELEASE_BUILD)}` in {REPO_DIR}")
+    rc = subprocess.call(RELEASE_BUILD, cwd=REPO_DIR)
+    if rc != 0 or not path.exists():
+        die("swift build -c release failed")
     return path
 
 

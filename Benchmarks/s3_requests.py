@@ -12,7 +12,8 @@ reference Litestream (directly from moto) and compared with the source database.
 
 Printed: requests per phase by class (GET/PUT/LIST/DELETE/POST/HEAD) and operation, and requests per
 hour extrapolated from the write phase (an application writing like this all the time), from the idle
-phase, and for a 1 h cycle of one write burst followed by idling. Retention (`retention-check-interval`,
+phase, and for a 1 h cycle of one write burst followed by idling; also each daemon's peak RSS
+(VmHWM before SIGTERM) and CPU seconds with a network replica. Retention (`retention-check-interval`,
 1 h by default, both tools: a few LISTs and one DeleteObjects per check) falls outside the measured
 window and is not counted.
 
@@ -94,8 +95,12 @@ def one_round(tool: str, binary: Path, litestream: Path, a, moto: C.Moto, proxy:
         m3 = proxy.mark()
         res["phases"]["idle"] = tally(proxy.since(m2, m3))
         res["idle_s"] = a.idle
+        # Peak memory with a network replica (replicate.py measures it with a file replica).
+        res["peak_rss_kb"] = C.proc_status_kb(daemon.pid, "VmHWM")
 
         rc = daemon.stop()
+        if daemon.rusage is not None:
+            res["cpu_s"] = daemon.rusage.ru_utime + daemon.rusage.ru_stime
         res["phases"]["shutdown"] = tally(proxy.since(m3))
         res["rc"] = rc
         if rc != 0:
@@ -219,6 +224,10 @@ def main() -> int:
               f"{write_h:>9.0f} {idle_h:>7.0f} {cycle:>9.0f}")
         C.log(f"   {'':<11} write phase by class: "
               + " ".join(f"{c}={summary[tool]['classes'][c]:.0f}" for c in CLASSES))
+        summary[tool]["peak_rss_kb"] = C.median([r.get("peak_rss_kb") or 0 for r in ok])
+        summary[tool]["cpu_s"] = C.median([r.get("cpu_s") or 0 for r in ok])
+        C.log(f"   {'':<11} daemon peak RSS {summary[tool]['peak_rss_kb'] / 1024:.1f} MB, "
+              f"CPU {summary[tool]['cpu_s']:.2f} s (whole run, utime+stime)")
     if "litestream" in summary and "swiftstream" in summary:
         ls, ss = summary["litestream"], summary["swiftstream"]
 
@@ -226,7 +235,8 @@ def main() -> int:
             return ss[k] / ls[k] if ls[k] else float("nan")
 
         C.log(f"   ratio swiftstream/litestream: write phase {ratio('write'):.2f}, write/h {ratio('write_per_hour'):.2f}, "
-              f"1h cycle {ratio('cycle_per_hour'):.2f}, idle {ss['idle']:.0f} vs {ls['idle']:.0f} requests")
+              f"1h cycle {ratio('cycle_per_hour'):.2f}, idle {ss['idle']:.0f} vs {ls['idle']:.0f} requests, "
+              f"peak RSS {ratio('peak_rss_kb'):.2f}, CPU {ratio('cpu_s'):.2f}")
     C.log("   (1h cycle = one write burst, then idle for the rest of the hour; retention checks not included)")
     if a.json:
         C.dump_json(Path(a.json), {"args": vars(a), "results": results, "summary": summary})

@@ -4,19 +4,25 @@ import PackageDescription
 // Our own targets build in Swift 6 language mode with every warning an error.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
-// System C libraries come from Debian's -dev packages; each module map lives in
-// Sources/<Name>/module.modulemap and includes a shim.h with static inline wrappers
-// for the variadic functions and function-like macros Swift cannot import.
+// System C libraries come from Debian's -dev packages. CLZ4, CYAML and CSystemShims are module
+// maps (Sources/<Name>/module.modulemap) over a shim.h with static inline wrappers for what
+// Swift cannot import (variadic functions, function-like macros, _GNU_SOURCE declarations).
 // The config is parsed with libyaml (the C library gopkg.in/yaml.v2, Litestream's parser,
 // is a port of) rather than a Swift YAML package: those load Foundation and ICU into the daemon.
 // SQLite is NOT taken from the system (Debian ships 3.40.1, which has the WAL-reset
 // bug fixed in 3.51.3): it comes from vapor/sqlite-nio's VaporCSQLite module (3.54.x).
+//
+// libcurl and libcrypto are not linked: CCurl and COpenSSL are C targets that take only the
+// headers of libcurl4-openssl-dev and libssl-dev and open libcurl.so.4 / libcrypto.so.3 with
+// dlopen on first use, so that processes without S3 replicas never load them (libcurl alone
+// brings gnutls, krb5, ldap, ssh2, ... and about 5.5 MB of resident memory). No pkgConfig for
+// them either: SwiftPM would add its `-lcurl` / `-lssl -lcrypto` to the link.
 let cLibraries: [Target] = [
     .systemLibrary(name: "CSystemShims"),
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
-    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    .target(name: "CCurl"),
+    .target(name: "COpenSSL"),
 ]
 
 let package = Package(
@@ -53,7 +59,7 @@ let package = Package(
         .target(
             name: "SwiftStreamCLI",
             dependencies: [
-                "SwiftStream", "SwiftStreamS3", "CCurl", "COpenSSL", "CSystemShims", "CYAML",
+                "SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3", "CSystemShims", "CYAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

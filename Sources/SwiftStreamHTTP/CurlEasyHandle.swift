@@ -2,12 +2,6 @@ import CCurl
 import SwiftStream
 import Synchronization
 
-/// `curl_global_init` runs once, lazily and thread-safely, before the first handle is made; its
-/// result is kept so the first request can report a failure instead of crashing.
-enum CurlGlobal {
-    static let initResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-}
-
 /// A flag set from `withTaskCancellationHandler` and polled by libcurl's progress callback.
 final class CancellationFlag: Sendable {
     private let value = Atomic<Bool>(false)
@@ -164,27 +158,25 @@ final class CurlEasyHandle {
     /// `CURLOPT_HTTPHEADER` list: borrowed by libcurl for the transfer, freed after it.
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
+    /// Loads libcurl on first use (`RuntimeLibraries`), which also runs `curl_global_init` once.
     init() throws(HTTPError) {
-        let global = CurlGlobal.initResult
-        guard global == CURLE_OK else {
-            throw HTTPError(.internalError, "curl_global_init failed: \(String(cString: curl_easy_strerror(global)))")
-        }
-        guard let h = curl_easy_init() else { throw HTTPError(.internalError, "curl_easy_init failed") }
+        try RuntimeLibraries.loadCurl()
+        guard let h = swst_curl_easy_init() else { throw HTTPError(.internalError, "curl_easy_init failed") }
         handle = h
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        if let headerList { curl_slist_free_all(headerList) }
+        swst_curl_easy_cleanup(handle)
+        if let headerList { swst_curl_slist_free_all(headerList) }
         errorBuffer.deallocate()
     }
 
     private func check(_ rc: CURLcode, _ option: String) throws(HTTPError) {
         guard rc == CURLE_OK else {
             throw HTTPError(
-                .internalError, "curl_easy_setopt(\(option)): \(String(cString: curl_easy_strerror(rc)))",
+                .internalError, "curl_easy_setopt(\(option)): \(String(cString: swst_curl_easy_strerror(rc)))",
                 curlCode: Int(rc.rawValue))
         }
     }
@@ -195,9 +187,9 @@ final class CurlEasyHandle {
         cancellation: CancellationFlag
     ) throws(HTTPError) -> HTTPResponse {
         // Forget the previous transfer's options; live connections and caches survive a reset.
-        curl_easy_reset(handle)
+        swst_curl_easy_reset(handle)
         if let headerList {
-            curl_slist_free_all(headerList)
+            swst_curl_slist_free_all(headerList)
             self.headerList = nil
         }
         errorBuffer[0] = 0
@@ -205,7 +197,7 @@ final class CurlEasyHandle {
         try context.openFiles()
         try configure(request, configuration: configuration, context: context)
 
-        let rc = withExtendedLifetime(context) { curl_easy_perform(handle) }
+        let rc = withExtendedLifetime(context) { swst_curl_easy_perform(handle) }
         if let error = context.localError { throw error }
         if cancellation.isCancelled {
             throw HTTPError(.cancelled, "\(request.method) \(request.hostAndPort): cancelled")
@@ -219,7 +211,7 @@ final class CurlEasyHandle {
     }
 
     private func transferError(_ rc: CURLcode, _ request: HTTPRequest) -> HTTPError {
-        let text = String(cString: curl_easy_strerror(rc))
+        let text = String(cString: swst_curl_easy_strerror(rc))
         let detail = String(cString: errorBuffer)
         let message =
             "\(request.method) \(request.hostAndPort): \(text)"
@@ -297,8 +289,8 @@ final class CurlEasyHandle {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for header in request.headers + [HTTPHeader("Expect", ""), HTTPHeader("Accept", "")] {
             let line = header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)"
-            guard let next = curl_slist_append(list, line) else {
-                if let list { curl_slist_free_all(list) }
+            guard let next = swst_curl_slist_append(list, line) else {
+                if let list { swst_curl_slist_free_all(list) }
                 throw HTTPError(.internalError, "curl_slist_append failed")
             }
             list = next

@@ -1,28 +1,36 @@
 import COpenSSL
 
 /// Message digests and HMAC through OpenSSL 3's non-deprecated one-shot and EVP APIs.
+///
+/// libcrypto is opened on first use (`RuntimeLibraries`); the digest functions throw
+/// `HTTPError` (code `.unavailable`) when it cannot be loaded.
 public enum Digest {
     /// SHA-256 of `bytes` (`EVP_Digest` with `EVP_sha256`).
-    public static func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        evp(bytes, EVP_sha256(), length: 32)
+    public static func sha256(_ bytes: UnsafeRawBufferPointer) throws(HTTPError) -> [UInt8] {
+        try RuntimeLibraries.loadCrypto()
+        return evp(bytes, length: 32, swst_sha256)
     }
 
-    public static func sha256<S: Collection<UInt8>>(_ bytes: S) -> [UInt8] {
-        let array = Array(bytes)
-        return array.withUnsafeBytes { sha256($0) }
+    public static func sha256<S: Collection<UInt8>>(_ bytes: S) throws(HTTPError) -> [UInt8] {
+        try RuntimeLibraries.loadCrypto()
+        return Array(bytes).withUnsafeBytes { evp($0, length: 32, swst_sha256) }
     }
 
     /// MD5 of `bytes`, as S3 wants in `Content-MD5` (`EVP_Digest` with `EVP_md5`).
-    public static func md5<S: Collection<UInt8>>(_ bytes: S) -> [UInt8] {
-        let array = Array(bytes)
-        return array.withUnsafeBytes { evp($0, EVP_md5(), length: 16) }
+    public static func md5<S: Collection<UInt8>>(_ bytes: S) throws(HTTPError) -> [UInt8] {
+        try RuntimeLibraries.loadCrypto()
+        return Array(bytes).withUnsafeBytes { evp($0, length: 16, swst_md5) }
     }
 
-    private static func evp(_ bytes: UnsafeRawBufferPointer, _ md: OpaquePointer?, length: Int) -> [UInt8] {
+    /// One `EVP_Digest` call through `digest` (`swst_sha256` or `swst_md5`); libcrypto is loaded.
+    private static func evp(
+        _ bytes: UnsafeRawBufferPointer, length: Int,
+        _ digest: (UnsafeRawPointer?, Int, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt32>?) -> Int32
+    ) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var size: UInt32 = 0
         let ok = out.withUnsafeMutableBufferPointer { o in
-            EVP_Digest(bytes.baseAddress ?? UnsafeRawPointer(o.baseAddress), bytes.count, o.baseAddress, &size, md, nil)
+            digest(bytes.baseAddress ?? UnsafeRawPointer(o.baseAddress), bytes.count, o.baseAddress, &size)
         }
         // EVP_Digest fails only on allocation failure or an unavailable algorithm (FIPS-only
         // providers refuse MD5); an all-zero digest then makes the server reject the request.
@@ -31,23 +39,24 @@ public enum Digest {
     }
 
     /// HMAC-SHA256 of `message` under `key` (OpenSSL's one-shot `HMAC`).
-    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) throws(HTTPError) -> [UInt8] {
+        try RuntimeLibraries.loadCrypto()
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var size: UInt32 = 0
         key.withUnsafeBytes { k in
             message.withUnsafeBytes { m in
                 out.withUnsafeMutableBufferPointer { o in
-                    _ = HMAC(
-                        EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                        m.count, o.baseAddress, &size)
+                    _ = swst_hmac_sha256(
+                        k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self), m.count,
+                        o.baseAddress, &size)
                 }
             }
         }
         return Array(out.prefix(Int(size)))
     }
 
-    public static func hmacSHA256(key: [UInt8], message: String) -> [UInt8] {
-        hmacSHA256(key: key, message: Array(message.utf8))
+    public static func hmacSHA256(key: [UInt8], message: String) throws(HTTPError) -> [UInt8] {
+        try hmacSHA256(key: key, message: Array(message.utf8))
     }
 
     /// Lowercase hex.
@@ -87,27 +96,27 @@ public enum Digest {
 public final class SHA256Hasher {
     private let context: OpaquePointer
 
+    /// Loads libcrypto on first use; throws if it cannot.
     public init() throws(HTTPError) {
-        guard let ctx = EVP_MD_CTX_new() else { throw HTTPError(.internalError, "EVP_MD_CTX_new failed") }
-        guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else {
-            EVP_MD_CTX_free(ctx)
-            throw HTTPError(.internalError, "EVP_DigestInit_ex(sha256) failed")
+        try RuntimeLibraries.loadCrypto()
+        guard let ctx = swst_sha256_new() else {
+            throw HTTPError(.internalError, "EVP_MD_CTX_new or EVP_DigestInit_ex(sha256) failed")
         }
         context = ctx
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit { swst_digest_free(context) }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        _ = EVP_DigestUpdate(context, base, bytes.count)
+        _ = swst_digest_update(context, base, bytes.count)
     }
 
     /// The digest; call once.
     public func finish() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var size: UInt32 = 0
-        _ = out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, &size) }
+        _ = out.withUnsafeMutableBufferPointer { swst_digest_final(context, $0.baseAddress, &size) }
         return Array(out.prefix(Int(size)))
     }
 }

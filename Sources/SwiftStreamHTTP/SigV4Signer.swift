@@ -53,11 +53,11 @@ public struct SigV4Signer: Sendable {
         public var headers: [HTTPHeader]
     }
 
-    /// Signs one request at `date`.
+    /// Signs one request at `date`. Throws only when libcrypto cannot be loaded.
     public func sign(
         method: String, canonicalPath: String, query: [(String, String)], headers: [HTTPHeader],
         payloadHash: String, credentials: AWSCredentials, date: Timestamp
-    ) -> Signature {
+    ) throws(HTTPError) -> Signature {
         let amzDate = SigV4Signer.amzDate(date)
         let day = String(amzDate.prefix(8))
         var toSign = headers
@@ -82,11 +82,11 @@ public struct SigV4Signer: Sendable {
         ].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         let stringToSign = [
-            "AWS4-HMAC-SHA256", amzDate, scope, Digest.hex(Digest.sha256(Array(canonicalRequest.utf8))),
+            "AWS4-HMAC-SHA256", amzDate, scope, Digest.hex(try Digest.sha256(Array(canonicalRequest.utf8))),
         ].joined(separator: "\n")
-        let key = SigV4Signer.signingKey(
+        let key = try SigV4Signer.signingKey(
             secret: credentials.secretAccessKey, day: day, region: region, service: service)
-        let signature = Digest.hex(Digest.hmacSHA256(key: key, message: stringToSign))
+        let signature = Digest.hex(try Digest.hmacSHA256(key: key, message: stringToSign))
         added.append(
             HTTPHeader(
                 "authorization",
@@ -98,11 +98,13 @@ public struct SigV4Signer: Sendable {
     }
 
     /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request")`.
-    public static func signingKey(secret: String, day: String, region: String, service: String) -> [UInt8] {
-        let kDate = Digest.hmacSHA256(key: Array("AWS4\(secret)".utf8), message: day)
-        let kRegion = Digest.hmacSHA256(key: kDate, message: region)
-        let kService = Digest.hmacSHA256(key: kRegion, message: service)
-        return Digest.hmacSHA256(key: kService, message: "aws4_request")
+    public static func signingKey(
+        secret: String, day: String, region: String, service: String
+    ) throws(HTTPError) -> [UInt8] {
+        let kDate = try Digest.hmacSHA256(key: Array("AWS4\(secret)".utf8), message: day)
+        let kRegion = try Digest.hmacSHA256(key: kDate, message: region)
+        let kService = try Digest.hmacSHA256(key: kRegion, message: service)
+        return try Digest.hmacSHA256(key: kService, message: "aws4_request")
     }
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.

@@ -162,7 +162,7 @@ final class S3Connection: Sendable {
             var headers = call.headers
             headers.append(HTTPHeader("host", URLParts(url)?.hostAndPort ?? ""))
             headers.append(HTTPHeader("x-amz-content-sha256", call.payloadHash))
-            let signature = signer.sign(
+            let signature = try signer.sign(
                 method: call.method, canonicalPath: canonicalPath, query: call.query, headers: headers,
                 payloadHash: call.payloadHash, credentials: creds, date: Timestamp.now())
             // curl sends Host itself, from the URL; the signed value above is the same.

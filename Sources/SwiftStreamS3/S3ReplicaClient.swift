@@ -196,7 +196,7 @@ public struct S3ReplicaClient: ReplicaClient {
             switch self {
             case .bytes(let b):
                 let slice = Array(b[Int(offset)..<Int(offset + length)])
-                return (.bytes(slice), Digest.hex(Digest.sha256(slice)))
+                return (.bytes(slice), Digest.hex(try Digest.sha256(slice)))
             case .file(let path, let size, let sha):
                 if offset == 0 && length == size { return (.file(path: path, offset: 0, length: size), sha) }
                 return (.file(path: path, offset: offset, length: length), try SpoolFile.sha256(path, offset, length))
@@ -244,7 +244,7 @@ public struct S3ReplicaClient: ReplicaClient {
             let complete = S3Call(
                 operation: "CompleteMultipartUpload", method: "POST", key: key, query: [("uploadId", uploadID)],
                 headers: [HTTPHeader("content-type", "application/xml")], body: .bytes(body),
-                payloadHash: Digest.hex(Digest.sha256(body)))
+                payloadHash: Digest.hex(try Digest.sha256(body)))
             let response = try await connection.perform(complete)
             // CompleteMultipartUpload can fail after a 200 status, with an <Error> body.
             if S3ErrorResponse(body: response.body) != nil {
@@ -326,10 +326,10 @@ public struct S3ReplicaClient: ReplicaClient {
             let call = S3Call(
                 operation: "DeleteObjects", method: "POST", key: nil, query: [("delete", "")],
                 headers: [
-                    HTTPHeader("content-md5", Digest.base64(Digest.md5(body))),
+                    HTTPHeader("content-md5", Digest.base64(try Digest.md5(body))),
                     HTTPHeader("content-type", "application/xml"),
                 ],
-                body: .bytes(body), payloadHash: Digest.hex(Digest.sha256(body)))
+                body: .bytes(body), payloadHash: Digest.hex(try Digest.sha256(body)))
             let response = try await connection.perform(call)
             if let root = try? XMLElement.parse(response.body) {
                 let errors = root.children("Error")

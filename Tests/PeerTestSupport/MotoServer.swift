@@ -124,9 +124,9 @@ public final class MotoServer: Sendable {
     public func signed(
         method: String, path: String, body: [UInt8], service: String, headers: [HTTPHeader], credentials: AWSCredentials
     ) async throws -> HTTPResponse {
-        let hash = Digest.hex(Digest.sha256(body))
+        let hash = Digest.hex(try Digest.sha256(body))
         let all = headers + [HTTPHeader("host", "127.0.0.1:\(port)"), HTTPHeader("x-amz-content-sha256", hash)]
-        let signature = SigV4Signer(service: service, region: "us-east-1").sign(
+        let signature = try SigV4Signer(service: service, region: "us-east-1").sign(
             method: method, canonicalPath: path, query: [], headers: all, payloadHash: hash, credentials: credentials,
             date: Timestamp.now())
         return try await http.execute(

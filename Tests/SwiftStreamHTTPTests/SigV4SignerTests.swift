@@ -58,9 +58,9 @@ import Testing
     ]
 
     @Test(arguments: vectors)
-    func signatureMatchesTestSuite(_ vector: Vector) {
+    func signatureMatchesTestSuite(_ vector: Vector) throws {
         let signer = SigV4Signer(service: "service", region: "us-east-1")
-        let result = signer.sign(
+        let result = try signer.sign(
             method: vector.method, canonicalPath: vector.path, query: vector.query, headers: vector.headers,
             payloadHash: SigV4Signer.emptyPayloadHash, credentials: Self.credentials, date: Self.date)
         #expect(result.signature == vector.signature)
@@ -72,8 +72,8 @@ import Testing
         #expect(result.headers.first?.value == "20150830T123600Z")
     }
 
-    @Test func getVanillaCanonicalRequestAndStringToSign() {
-        let result = SigV4Signer(service: "service", region: "us-east-1").sign(
+    @Test func getVanillaCanonicalRequestAndStringToSign() throws {
+        let result = try SigV4Signer(service: "service", region: "us-east-1").sign(
             method: "GET", canonicalPath: "/", query: [], headers: [Self.host],
             payloadHash: SigV4Signer.emptyPayloadHash, credentials: Self.credentials, date: Self.date)
         #expect(
@@ -87,10 +87,10 @@ import Testing
     }
 
     /// docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html, "GET Object".
-    @Test func s3GetObjectDocumentationExample() {
+    @Test func s3GetObjectDocumentationExample() throws {
         let credentials = AWSCredentials(
             accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-        let result = SigV4Signer(service: "s3", region: "us-east-1").sign(
+        let result = try SigV4Signer(service: "s3", region: "us-east-1").sign(
             method: "GET", canonicalPath: "/test.txt", query: [],
             headers: [
                 HTTPHeader("Host", "examplebucket.s3.amazonaws.com"), HTTPHeader("Range", "bytes=0-9"),
@@ -101,10 +101,10 @@ import Testing
         #expect(result.signedHeaders == "host;range;x-amz-content-sha256;x-amz-date")
     }
 
-    @Test func sessionTokenIsSignedAndSent() {
+    @Test func sessionTokenIsSignedAndSent() throws {
         var credentials = Self.credentials
         credentials.sessionToken = "TOKEN/with+chars"
-        let result = SigV4Signer(service: "s3", region: "eu-west-1").sign(
+        let result = try SigV4Signer(service: "s3", region: "eu-west-1").sign(
             method: "GET", canonicalPath: "/", query: [], headers: [Self.host],
             payloadHash: SigV4Signer.emptyPayloadHash, credentials: credentials, date: Self.date)
         #expect(result.signedHeaders == "host;x-amz-date;x-amz-security-token")
@@ -113,18 +113,18 @@ import Testing
         #expect(!credentials.description.contains("EXAMPLEKEY"))
     }
 
-    @Test func derivedSigningKeyMatchesDocumentation() {
+    @Test func derivedSigningKeyMatchesDocumentation() throws {
         // docs.aws.amazon.com/general/latest/gr/signature-v4-examples.html (iam, 20120215).
-        let key = SigV4Signer.signingKey(
+        let key = try SigV4Signer.signingKey(
             secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", day: "20120215", region: "us-east-1", service: "iam")
         #expect(Digest.hex(key) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
     }
 
-    @Test func digestsAndEncodings() {
+    @Test func digestsAndEncodings() throws {
         #expect(
-            Digest.hex(Digest.sha256(Array("abc".utf8)))
+            Digest.hex(try Digest.sha256(Array("abc".utf8)))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Digest.base64(Digest.md5(Array("".utf8))) == "1B2M2Y8AsgTpgAmY7PhCfg==")
+        #expect(Digest.base64(try Digest.md5(Array("".utf8))) == "1B2M2Y8AsgTpgAmY7PhCfg==")
         #expect(Digest.base64(Array("ab".utf8)) == "YWI=")
         #expect(Digest.base64(Array("abc".utf8)) == "YWJj")
         #expect(SigV4Signer.uriEncode("a b/c~*", encodeSlash: false) == "a%20b/c~%2A")

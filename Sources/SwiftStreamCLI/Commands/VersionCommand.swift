@@ -1,6 +1,5 @@
-import CCurl
-import COpenSSL
 import SwiftStream
+import SwiftStreamHTTP
 
 /// `version`: prints the build's version, then the versions of the C libraries it runs with
 /// (cli-and-config.md §2.7). Positional arguments are ignored, as in Litestream (whose version
@@ -27,15 +26,27 @@ struct VersionCommand: CLICommand {
         return 0
     }
 
-    /// `swiftstream v…`, `sqlite …`, `libcurl …`, `openssl …`.
+    /// `swiftstream v…`, `sqlite …`, `libcurl …`, `openssl …`. libcurl and libcrypto are loaded
+    /// here (they are opened on first use); one that cannot be loaded reads `unavailable (<why>)`.
     static var lines: [String] {
+        let curlVersion: String
+        do {
+            curlVersion = try RuntimeLibraries.curlVersion()
+        } catch {
+            curlVersion = "unavailable (\(error.message))"
+        }
         // OpenSSL_version(OPENSSL_VERSION) reads "OpenSSL 3.0.22 1 Jul 2025"; keep the number.
-        let openssl = String(cString: swst_openssl_version()).split(separator: " ")
-        let opensslVersion = openssl.count > 1 ? String(openssl[1]) : openssl.joined(separator: " ")
+        let opensslVersion: String
+        do {
+            let words = try RuntimeLibraries.opensslVersion().split(separator: " ")
+            opensslVersion = words.count > 1 ? String(words[1]) : words.joined(separator: " ")
+        } catch {
+            opensslVersion = "unavailable (\(error.message))"
+        }
         return [
             "swiftstream \(version)",
             "sqlite \(SQLiteConnection.libraryVersion)",
-            "libcurl \(String(cString: swst_curl_version()))",
+            "libcurl \(curlVersion)",
             "openssl \(opensslVersion)",
         ]
     }

@@ -85,7 +85,7 @@ final class ReplicateDaemon: Sendable, CustomStringConvertible {
     }
 
     /// Reads a file whose size `stat` does not report (FileIO.readAll trusts st_size).
-    private static func readProcFile(_ path: String) throws -> String {
+    static func readProcFile(_ path: String) throws -> String {
         let fd = try FileIO.open(path, O_RDONLY)
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -97,6 +97,14 @@ final class ReplicateDaemon: Sendable, CustomStringConvertible {
             bytes += chunk[..<n]
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The files the daemon has mapped (its shared libraries among them), from /proc/<pid>/maps.
+    func mappedFiles() throws -> Set<String> {
+        let maps = try Self.readProcFile("/proc/\(process.pid)/maps")
+        // "7f00...-7f00... r--p 00000000 08:01 1234   /usr/lib/x86_64-linux-gnu/libc.so.6"
+        return Set(
+            maps.split(separator: "\n").compactMap { line in line.firstIndex(of: "/").map { String(line[$0...]) } })
     }
 
     /// Waits until the daemon holds its read lock (see `holdsReadLock`).

@@ -19,6 +19,13 @@ public enum RuntimeLibraries {
         if let error = swst_crypto_load() { throw HTTPError(.unavailable, String(cString: error)) }
     }
 
+    /// Loads both libraries now, for a command about to use a network replica: a missing library
+    /// is then one clear error at startup instead of a failure at every sync.
+    public static func loadNetworkLibraries() throws(HTTPError) {
+        try loadCurl()
+        try loadCrypto()
+    }
+
     /// The version of the libcurl we run with, e.g. `7.88.1`; loads libcurl.
     public static func curlVersion() throws(HTTPError) -> String {
         try loadCurl()

@@ -7,8 +7,9 @@ import SwiftStreamS3
 extension ReplicaSettings {
     /// Builds the storage client for this replica.
     ///
-    /// Only the file backend exists in this build; the other types keep their resolved settings
-    /// (`backend`) and fail here with a clear error until their clients are wired in.
+    /// The file and S3 backends exist in this build; the other types keep their resolved settings
+    /// (`backend`) and fail here with a clear error until their clients are wired in. An S3
+    /// client loads libcurl and libcrypto first, so a missing library stops the command at once.
     /// `fileModes` are the modes of created files and directories (Litestream copies the
     /// database file's and its directory's); the defaults are used when nil.
     public func makeClient(
@@ -22,6 +23,11 @@ extension ReplicaSettings {
             }
             return FileReplicaClient(root: path)
         case .s3(let s3):
+            do {
+                try RuntimeLibraries.loadNetworkLibraries()
+            } catch {
+                throw SwiftStreamError(.invalidConfiguration, "\(error)")
+            }
             var configuration = S3ReplicaClient.Configuration(
                 bucket: s3.bucket, path: s3.path, region: s3.region.isEmpty ? nil : s3.region,
                 endpoint: s3.endpoint.isEmpty ? nil : s3.endpoint, forcePathStyle: s3.forcePathStyle,

@@ -78,6 +78,33 @@ struct DatabaseSyncTests {
         try await database.close()
     }
 
+    /// After a checkpoint that restarted the WAL, our read lock must not sit on read-mark slot 0:
+    /// a reader there blocks every back-fill, and the application's auto-checkpoint then sorts
+    /// the whole WAL after each of its commits for nothing. The application may back-fill up to
+    /// our mark, and not beyond it (the WAL must not restart under us).
+    @Test func readLockAfterCheckpointLetsTheAppBackfillUpToItsMark() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let app = try AppWriter(path: databasePath)
+        try app.insert(rows: 20)
+        let database = Database(
+            path: databasePath, settings: fastSettings(minCheckpointPages: 1), replicas: [],
+            logger: LogRecorder().logger())
+        try await database.open()
+        try await database.sync()
+        let before = try #require(try await database.position()).index
+        try app.insert(rows: 10)
+        try await database.sync()
+        #expect(try await database.position()?.index == before + 1, "the checkpoint restarted the WAL")
+
+        try app.insert(rows: 10)
+        let result = try app.connection.checkpoint("PASSIVE")
+        #expect(result.checkpointed > 0, "nothing back-filled: our reader blocks the app's checkpoints")
+        #expect(result.checkpointed < result.log, "back-filled past our read mark")
+        try await database.close()
+    }
+
     @Test func openRejectsInvalidSettings() async throws {
         var settings = DatabaseSettings()
         settings.minCheckpointPageCount = 0

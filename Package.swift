@@ -21,8 +21,9 @@ let cLibraries: [Target] = [
     .systemLibrary(name: "CSystemShims"),
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-    .target(name: "CCurl"),
-    .target(name: "COpenSSL"),
+    .target(name: "CLibraryLoader"),
+    .target(name: "CCurl", dependencies: ["CLibraryLoader"]),
+    .target(name: "COpenSSL", dependencies: ["CLibraryLoader"]),
 ]
 
 let package = Package(

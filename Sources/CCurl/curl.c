@@ -1,6 +1,8 @@
 // libcurl through dlopen: see include/CCurl.h.
 #include "CCurl.h"
 
+#include "CLibraryLoader.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -45,33 +47,12 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static int loaded;
 static char load_error[512];
 
-/// dlopen(soname) and dlsym of every function into slots; on failure writes the user-facing
-/// error and returns NULL (nothing stays open).
-static void *open_library(const char *soname, void *slots[function_count], char *error, size_t size) {
-    void *handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        const char *reason = dlerror();
-        snprintf(error, size, "cannot load %s (needed for s3 replicas): %s; install the %s package", soname,
-                 reason != NULL ? reason : "unknown dlopen error", PACKAGE);
-        return NULL;
-    }
-    for (int i = 0; i < function_count; i++) {
-        (void)dlerror();
-        slots[i] = dlsym(handle, function_names[i]);
-        if (slots[i] == NULL) {
-            snprintf(error, size,
-                     "cannot load %s (needed for s3 replicas): it has no %s (too old?); install the %s package",
-                     soname, function_names[i], PACKAGE);
-            dlclose(handle);
-            return NULL;
-        }
-    }
-    return handle;
-}
-
 static void load(void) {
     void *slots[function_count];
-    if (open_library(SONAME, slots, load_error, sizeof load_error) == NULL) return;
+    if (swst_open_library(SONAME, PACKAGE, function_names, function_count, slots, load_error,
+                          sizeof load_error) == NULL) {
+        return;
+    }
     // POSIX guarantees a data pointer from dlsym converts to a function pointer this way.
 #define SWST_ASSIGN(name) *(void **)(&p_##name) = slots[index_##name];
     SWST_CURL_FUNCTIONS(SWST_ASSIGN)
@@ -94,12 +75,7 @@ static int ready(void) {
 const char *swst_curl_load(void) { return ready() ? NULL : load_error; }
 
 const char *swst_curl_probe(const char *soname) {
-    static _Thread_local char error[512];
-    void *slots[function_count];
-    void *handle = open_library(soname, slots, error, sizeof error);
-    if (handle == NULL) return error;
-    dlclose(handle);
-    return NULL;
+    return swst_probe_library(soname, PACKAGE, function_names, function_count);
 }
 
 CURL *swst_curl_easy_init(void) { return ready() ? p_curl_easy_init() : NULL; }

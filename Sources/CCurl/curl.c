@@ -3,7 +3,6 @@
 
 #include "CLibraryLoader.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 

@@ -3,7 +3,6 @@
 
 #include "CLibraryLoader.h"
 
-#include <dlfcn.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <pthread.h>

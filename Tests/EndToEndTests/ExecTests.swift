@@ -140,5 +140,22 @@ extension EndToEnd {
                 result.standardError.contains("cannot parse exec command: invalid command line string"), "\(result)")
             #expect(try scenario.inspector.generations().isEmpty, "nothing replicated before the exec check")
         }
+
+        /// Litestream's text (Go's `exec.LookPath`, quoted again by the text log format), and
+        /// swiftstream checks before it replicates.
+        @Test func missingExecProgram() async throws {
+            let scenario = try Scenario("exec-missing")
+            _ = try Workload(path: scenario.databasePath)
+            let result = try await Tool.swiftstream.run([
+                "replicate", "-config", scenario.configPath, "-exec", "no-such-program-swiftstream --flag",
+            ])
+            #expect(result.status == .exited(1), "\(result)")
+            #expect(
+                result.standardError.contains(
+                    #"error="cannot start exec command: exec: \"no-such-program-swiftstream\": executable file not found in $PATH""#
+                ),
+                "\(result)")
+            #expect(try scenario.inspector.generations().isEmpty, "nothing replicated before the exec check")
+        }
     }
 }

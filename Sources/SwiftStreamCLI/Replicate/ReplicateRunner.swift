@@ -23,6 +23,10 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger) async th
             throw SwiftStreamError(.invalidArgument, "\(error)")
         }
     }
+    if let program = execArguments?.first, let problem = lookPathProblem(program) {
+        // Before any database is opened: a command that cannot start replicates nothing.
+        throw SwiftStreamError(.invalidArgument, "cannot start exec command: \(problem)")
+    }
     let settings = try config.validateForReplication()
     limitRetainedHeap()
     logger.info("swiftstream", metadata: ["version": "\(VersionCommand.version)"])
@@ -214,4 +218,21 @@ private func replicaLogMetadata(_ replica: ReplicaSettings) -> Logger.Metadata {
 /// many short-lived large buffers would each pay the page faults.
 private func limitRetainedHeap() {
     _ = swst_set_mmap_threshold(256 << 10)
+}
+
+/// Go's `exec.LookPath` check, which Litestream's `-exec` goes through: a program name without
+/// a `/` must be an executable file in one of `$PATH`'s directories (an empty entry is the
+/// current directory). Nil when it is, or when the name has a `/` (then the spawn itself tells).
+func lookPathProblem(_ program: String, path: String? = ProcessEnvironment.current["PATH"]) -> String? {
+    if program.contains("/") { return nil }
+    let notFound = "exec: \"\(program)\": executable file not found in $PATH"
+    if program.isEmpty { return notFound }
+    for directory in (path ?? "").split(separator: ":", omittingEmptySubsequences: false) {
+        let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
+        var status = stat()
+        if stat(candidate, &status) == 0, status.st_mode & S_IFMT != S_IFDIR, status.st_mode & 0o111 != 0 {
+            return nil
+        }
+    }
+    return notFound
 }

@@ -158,18 +158,21 @@ public struct S3ReplicaClient: ReplicaClient {
         produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) async throws -> SnapshotInfo {
         let started = Timestamp.now()
-        let spool = try SpoolFile(directory: temporaryDirectory)
-        defer { spool.remove() }
-        try produce { try spool.append($0) }
-        let (size, hash) = try spool.finish()
         let key = keys.snapshot(generation, index: index)
-        try await upload(key: key, source: .file(path: spool.path, size: size, sha256: hash))
+        let size = try await uploadWhileProducing(key: key, produce: produce)
         return SnapshotInfo(generation: generation, index: index, size: size, createdAt: started)
     }
 
     public func writeWALSegment(at position: WALPosition, compressed: [UInt8]) async throws -> WALSegmentInfo {
         let started = Timestamp.now()
-        try await upload(key: keys.walSegment(position), source: .bytes(compressed))
+        let partSize = max(configuration.partSize, 1)
+        var offset = min(partSize, compressed.count)
+        try await upload(key: keys.walSegment(position), first: Array(compressed[0..<offset])) {
+            guard offset < compressed.count else { return nil }
+            let end = min(offset + partSize, compressed.count)
+            defer { offset = end }
+            return Array(compressed[offset..<end])
+        }
         return WALSegmentInfo(
             generation: position.generation, index: position.index, offset: position.offset,
             size: Int64(compressed.count), createdAt: started)
@@ -180,37 +183,91 @@ public struct S3ReplicaClient: ReplicaClient {
             ?? "/tmp"
     }
 
-    enum UploadSource {
-        case bytes([UInt8])
-        case file(path: String, size: Int64, sha256: String)
+    /// The size of part `number` (1-based) of a streamed upload: `partSize`, one more
+    /// `partSize` every 1000 parts, so that a database of any size fits in S3's 10 000 parts
+    /// (5 MiB parts alone would stop at 50 GB) while small ones keep small buffers.
+    func streamedPartSize(_ number: Int) -> Int {
+        max(configuration.partSize, 1) * (1 + (number - 1) / 1000)
+    }
 
-        var size: Int64 {
-            switch self {
-            case .bytes(let b): Int64(b.count)
-            case .file(_, let size, _): size
+    /// Uploads what `produce` writes to its sink as it is written: `produce` runs on a thread of
+    /// its own and fills part-sized buffers, this task uploads them (one `PutObject` when it all
+    /// fits in one part, else a multipart upload). At most three parts are in memory: one being
+    /// filled, one waiting, one being sent. Returns the number of bytes uploaded.
+    func uploadWhileProducing(
+        key: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) async throws -> Int64 {
+        let pipe = PartPipe()
+        return try await withoutActuallyEscaping(produce) { produce in
+            // The closure runs on the producer thread while this task waits for that thread to
+            // finish (on every path below), so it never outlives this call and never runs
+            // concurrently with its owner.
+            let slot = ProducerSlot(produce)
+            let started = DetachedThread.start { [self] in
+                let failure = fillParts(from: slot.take(), into: pipe)
+                pipe.finish(failure)
             }
-        }
-
-        /// Body and payload hash of `[offset, offset+length)`.
-        func part(offset: Int64, length: Int64) throws -> (HTTPRequest.Body, String) {
-            switch self {
-            case .bytes(let b):
-                let slice = Array(b[Int(offset)..<Int(offset + length)])
-                return (.bytes(slice), Digest.hex(try Digest.sha256(slice)))
-            case .file(let path, let size, let sha):
-                if offset == 0 && length == size { return (.file(path: path, offset: 0, length: size), sha) }
-                return (.file(path: path, offset: offset, length: length), try SpoolFile.sha256(path, offset, length))
+            guard started else {
+                _ = slot.take()
+                throw SwiftStreamError(.io, "\(location): cannot start a thread for \(key)")
             }
+            var size: Int64 = 0
+            do {
+                guard let first = try await pipe.next() else { throw SwiftStreamError(.io, "no data for \(key)") }
+                size = Int64(first.count)
+                try await upload(key: key, first: first) {
+                    let part = try await pipe.next()
+                    size += Int64(part?.count ?? 0)
+                    return part
+                }
+            } catch {
+                pipe.cancel()
+                await pipe.producerFinished()
+                throw error
+            }
+            await pipe.producerFinished()
+            return size
         }
     }
 
-    /// One PUT below `partSize`, else a multipart upload (aborted if any step fails).
-    func upload(key: String, source: UploadSource) async throws {
-        let partSize = Int64(max(configuration.partSize, 1))
-        if source.size < partSize {
-            let (body, hash) = try source.part(offset: 0, length: source.size)
+    /// Runs `produce` and passes what it writes on as parts; returns its error, or the pipe's
+    /// when the consumer gave up. `produce` is released when this returns.
+    private func fillParts(
+        from produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void, into pipe: PartPipe
+    ) -> (any Error)? {
+        var part: [UInt8] = []
+        var number = 1
+        part.reserveCapacity(streamedPartSize(number))
+        do {
+            try produce { chunk in
+                var rest = chunk
+                while !rest.isEmpty {
+                    let n = min(streamedPartSize(number) - part.count, rest.count)
+                    part.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<n]))
+                    rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                    if part.count == streamedPartSize(number) {
+                        try pipe.put(part)
+                        number += 1
+                        part = []
+                        part.reserveCapacity(streamedPartSize(number))
+                    }
+                }
+            }
+            if !part.isEmpty || number == 1 { try pipe.put(part) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// One `PutObject` when `first` is the only part (`next` gives nil at once), else a
+    /// multipart upload of `first` and every part `next` gives (aborted if any step fails).
+    func upload(key: String, first: [UInt8], next: () async throws -> [UInt8]?) async throws {
+        guard let second = try await next() else {
             _ = try await connection.perform(
-                S3Call(operation: "PutObject", method: "PUT", key: key, body: body, payloadHash: hash))
+                S3Call(
+                    operation: "PutObject", method: "PUT", key: key, body: .bytes(first),
+                    payloadHash: Digest.hex(try Digest.sha256(first))))
             return
         }
         let created = try await connection.perform(
@@ -220,21 +277,21 @@ public struct S3ReplicaClient: ReplicaClient {
         }
         do {
             var etags: [(Int, String)] = []
-            var offset: Int64 = 0
-            var number = 1
-            while offset < source.size {
-                let length = min(partSize, source.size - offset)
-                let (body, hash) = try source.part(offset: offset, length: length)
+            var part: [UInt8]? = first
+            var following: [UInt8]? = second
+            while let current = part {
+                let number = etags.count + 1
                 let response = try await connection.perform(
                     S3Call(
                         operation: "UploadPart", method: "PUT", key: key,
-                        query: [("partNumber", String(number)), ("uploadId", uploadID)], body: body, payloadHash: hash))
+                        query: [("partNumber", String(number)), ("uploadId", uploadID)], body: .bytes(current),
+                        payloadHash: Digest.hex(try Digest.sha256(current))))
                 guard let etag = response.header("ETag") else {
                     throw SwiftStreamError(.io, "\(location): UploadPart \(key): response has no ETag")
                 }
                 etags.append((number, etag))
-                offset += length
-                number += 1
+                part = following
+                following = part == nil ? nil : try await next()
             }
             let xml =
                 "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

@@ -1,13 +1,11 @@
 import SwiftStream
 import SwiftStreamHTTP
 
-/// A temporary file that snapshot uploads are written to (hashing as they go) and downloads
-/// land in, so a retried request can resend or refetch the whole object.
+/// A temporary file that snapshot downloads land in, so that a retried request can refetch the
+/// whole object without handing the caller the same bytes twice.
 final class SpoolFile {
     let path: String
     private var fd: Int32
-    private let hasher: SHA256Hasher
-    private var size: Int64 = 0
 
     init(directory: String) throws {
         var rng = SystemRandomNumberGenerator()
@@ -23,22 +21,9 @@ final class SpoolFile {
         }
         guard let opened else { throw SwiftStreamError(.io, "cannot create a temporary file in \(directory)") }
         (path, fd) = opened
-        hasher = try SHA256Hasher()
     }
 
     deinit { if fd >= 0 { close(fd) } }
-
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
-        try FileIO.writeAll(fd, bytes, path: path)
-        hasher.update(bytes)
-        size += Int64(bytes.count)
-    }
-
-    /// Closes the file; returns its size and hex SHA-256.
-    func finish() throws -> (Int64, String) {
-        closeForWriting()
-        return (size, Digest.hex(hasher.finish()))
-    }
 
     func closeForWriting() {
         if fd >= 0 { close(fd) }
@@ -48,13 +33,6 @@ final class SpoolFile {
     func remove() {
         closeForWriting()
         unlink(path)
-    }
-
-    /// Hex SHA-256 of `length` bytes at `offset` of `path`.
-    static func sha256(_ path: String, _ offset: Int64, _ length: Int64) throws -> String {
-        let hasher = try SHA256Hasher()
-        try read(path, offset: offset, length: length) { hasher.update($0) }
-        return Digest.hex(hasher.finish())
     }
 
     /// Passes the whole file to `chunk` in 1 MiB pieces.

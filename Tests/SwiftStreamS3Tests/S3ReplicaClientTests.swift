@@ -2,6 +2,7 @@ import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
+import Synchronization
 import Testing
 
 /// The ReplicaClient contract against a real S3 implementation (moto_server, auth on).
@@ -96,6 +97,51 @@ import Testing
         let position = WALPosition(generation: Self.g1, index: 0, offset: 0)
         _ = try await client.writeWALSegment(at: position, compressed: segment)
         #expect(try await client.walSegment(at: position) == segment)
+    }
+
+    /// Snapshots are uploaded while they are produced, in part-sized buffers: no temporary file
+    /// (the configured directory does not even exist); a producer that fails aborts the
+    /// multipart upload; a part the store refuses stops the producer.
+    @Test func snapshotsStreamWithoutATemporaryFile() async throws {
+        let (moto, bucket) = try await MotoServer.freshBucket("stream")
+        let proxy = try FaultProxy(upstreamPort: moto.port, recordBodies: false)
+        defer { proxy.stop() }
+        let client = makeClient(endpoint: proxy.url, bucket: bucket, credentials: moto.admin) {
+            $0.temporaryDirectory = "/nonexistent/swiftstream-tmp"
+        }
+        let reader = makeClient(endpoint: moto.endpoint, bucket: bucket, credentials: moto.admin)
+        let big = randomBytes(11 << 20 + 7)
+        #expect(try await client.writeSnapshot(Self.g1, index: 1, bytes: big).size == Int64(big.count))
+        #expect(try await reader.readSnapshotBytes(Self.g1, index: 1) == big)
+        #expect(proxy.operationCounts[.uploadPart] == 3)
+
+        struct Broken: Error {}
+        proxy.clearRequests()
+        await #expect(throws: Broken.self) {
+            _ = try await client.writeSnapshot(Self.g1, index: 2) { sink in
+                let chunk = [UInt8](repeating: 7, count: 1 << 20)
+                for _ in 0..<12 { try chunk.withUnsafeBytes { try sink($0) } }
+                throw Broken()
+            }
+        }
+        #expect(proxy.operationCounts[.abortMultipartUpload] == 1, "\(proxy.operationCounts)")
+        #expect(proxy.operationCounts[.completeMultipartUpload] == nil)
+
+        proxy.clearRequests()
+        proxy.inject([.pass, .pass, .status(403, code: "AccessDenied")])
+        let produced = Atomic(0)
+        await #expect(throws: (any Error).self) {
+            _ = try await client.writeSnapshot(Self.g1, index: 3) { sink in
+                let chunk = [UInt8](repeating: 9, count: 1 << 20)
+                for _ in 0..<200 {
+                    try chunk.withUnsafeBytes { try sink($0) }
+                    produced.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(produced.load(ordering: .relaxed) < 30, "the producer was stopped after the refused part")
+        #expect(proxy.operationCounts[.abortMultipartUpload] == 1, "\(proxy.operationCounts)")
+        #expect(try await reader.snapshots(in: Self.g1).map(\.index) == [1])
     }
 
     @Test func paginationAndDeleteBatchesOverAThousandKeys() async throws {

@@ -1,0 +1,153 @@
+import Glibc
+import Synchronization
+
+/// Hands the parts of an upload from the thread that produces them (a snapshot: the database
+/// file read and LZ4-compressed) to the task that uploads them, holding at most `capacity`
+/// finished parts in between: a snapshot is uploaded while it is produced, in a few part-sized
+/// buffers, instead of being staged whole in `$TMPDIR` first (on Cloud Run that directory is
+/// memory, next to the database).
+///
+/// `@unchecked Sendable`: `state` is only touched with `mutex` held. The producer blocks on the
+/// condition variable, on its own thread only; the consumer never blocks (it suspends).
+final class PartPipe: @unchecked Sendable {
+    private enum Taken {
+        case part([UInt8])
+        case end
+        case failure(any Error)
+        case wait
+    }
+
+    private struct State {
+        var parts: [[UInt8]] = []
+        var finished = false
+        var failure: (any Error)?
+        var cancelled = false
+        var consumer: CheckedContinuation<[UInt8]?, any Error>?
+        var producerDone = false
+        var doneWaiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let capacity: Int
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// Signalled when a part is taken or the consumer gives up.
+    private let spaceFreed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var state = State()
+
+    init(capacity: Int = 1) {
+        self.capacity = max(capacity, 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(spaceFreed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(spaceFreed)
+        pthread_mutex_destroy(mutex)
+        spaceFreed.deallocate()
+        mutex.deallocate()
+    }
+
+    private func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state)
+    }
+
+    // MARK: Producer side (its own thread; may block)
+
+    /// Passes a finished part on, waiting while `capacity` parts wait already. Throws
+    /// `CancellationError` once the consumer gave up.
+    func put(_ part: [UInt8]) throws {
+        let consumer = try withLock { state throws -> CheckedContinuation<[UInt8]?, any Error>? in
+            while state.parts.count >= capacity && !state.cancelled { pthread_cond_wait(spaceFreed, mutex) }
+            if state.cancelled { throw CancellationError() }
+            if let consumer = state.consumer {
+                state.consumer = nil
+                return consumer
+            }
+            state.parts.append(part)
+            return nil
+        }
+        consumer?.resume(returning: part)
+    }
+
+    /// The producer is done, after its last part (`error` nil) or because of `error`.
+    func finish(_ error: (any Error)?) {
+        let (consumer, doneWaiter) = withLock { state in
+            if let error { state.failure = error } else { state.finished = true }
+            state.producerDone = true
+            defer {
+                state.consumer = nil
+                state.doneWaiter = nil
+            }
+            return (state.consumer, state.doneWaiter)
+        }
+        if let consumer {
+            if let error { consumer.resume(throwing: error) } else { consumer.resume(returning: nil) }
+        }
+        doneWaiter?.resume()
+    }
+
+    // MARK: Consumer side (async)
+
+    /// The next part; nil after the last one; throws the producer's error.
+    func next() async throws -> [UInt8]? {
+        try await withCheckedThrowingContinuation { continuation in
+            let taken = withLock { state -> Taken in
+                if !state.parts.isEmpty {
+                    pthread_cond_signal(spaceFreed)
+                    return .part(state.parts.removeFirst())
+                }
+                if let failure = state.failure { return .failure(failure) }
+                if state.finished { return .end }
+                state.consumer = continuation
+                return .wait
+            }
+            switch taken {
+            case .part(let part): continuation.resume(returning: part)
+            case .end: continuation.resume(returning: nil)
+            case .failure(let error): continuation.resume(throwing: error)
+            case .wait: break
+            }
+        }
+    }
+
+    /// Makes the producer's next `put` throw (and wakes it if it waits for space).
+    func cancel() {
+        withLock { state in
+            state.cancelled = true
+            pthread_cond_broadcast(spaceFreed)
+        }
+    }
+
+    /// Returns once the producer called `finish`.
+    func producerFinished() async {
+        await withCheckedContinuation { continuation in
+            let done = withLock { state -> Bool in
+                if state.producerDone { return true }
+                state.doneWaiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
+
+/// Holds a snapshot producer for the thread that runs it, which takes it out (once) so that no
+/// reference to it is left when that thread reports back: `uploadWhileProducing` hands it over
+/// through `withoutActuallyEscaping` and waits for the thread before it returns.
+/// `@unchecked Sendable`: `produce` is written at creation and taken once, with `lock` held.
+final class ProducerSlot: @unchecked Sendable {
+    typealias Produce = (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    private var produce: Produce?
+    private let lock = Mutex(())
+
+    init(_ produce: @escaping Produce) { self.produce = produce }
+
+    /// The producer; after the first call, a producer that writes nothing.
+    func take() -> Produce {
+        lock.withLock { _ in
+            defer { produce = nil }
+            return produce ?? { _ in }
+        }
+    }
+}

@@ -2,10 +2,11 @@ import Glibc
 import Synchronization
 
 /// Hands the parts of an upload from the thread that produces them (a snapshot: the database
-/// file read and LZ4-compressed) to the task that uploads them, holding at most `capacity`
-/// finished parts in between: a snapshot is uploaded while it is produced, in a few part-sized
-/// buffers, instead of being staged whole in `$TMPDIR` first (on Cloud Run that directory is
-/// memory, next to the database).
+/// file read and LZ4-compressed) to the task that uploads them, one at a time: a snapshot is
+/// uploaded while it is produced, with two part-sized buffers in memory (one being sent, the
+/// next one filled), instead of being staged whole in `$TMPDIR` first (on Cloud Run that
+/// directory is memory, next to the database). Compressing a part takes a fraction of the time
+/// its upload takes, so a queue of finished parts would only cost memory.
 ///
 /// `@unchecked Sendable`: `state` is only touched with `mutex` held. The producer blocks on the
 /// condition variable, on its own thread only; the consumer never blocks (it suspends).
@@ -27,14 +28,12 @@ final class PartPipe: @unchecked Sendable {
         var doneWaiter: CheckedContinuation<Void, Never>?
     }
 
-    private let capacity: Int
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// Signalled when a part is taken or the consumer gives up.
+    /// Signalled when the waiting part is taken or the consumer gives up.
     private let spaceFreed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var state = State()
 
-    init(capacity: Int = 1) {
-        self.capacity = max(capacity, 1)
+    init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(spaceFreed, nil)
     }
@@ -54,17 +53,18 @@ final class PartPipe: @unchecked Sendable {
 
     // MARK: Producer side (its own thread; may block)
 
-    /// Passes a finished part on, waiting while `capacity` parts wait already. Throws
+    /// Hands a finished part to the consumer and returns once the consumer has it. Throws
     /// `CancellationError` once the consumer gave up.
     func put(_ part: [UInt8]) throws {
         let consumer = try withLock { state throws -> CheckedContinuation<[UInt8]?, any Error>? in
-            while state.parts.count >= capacity && !state.cancelled { pthread_cond_wait(spaceFreed, mutex) }
             if state.cancelled { throw CancellationError() }
             if let consumer = state.consumer {
                 state.consumer = nil
                 return consumer
             }
             state.parts.append(part)
+            while !state.parts.isEmpty && !state.cancelled { pthread_cond_wait(spaceFreed, mutex) }
+            if state.cancelled { throw CancellationError() }
             return nil
         }
         consumer?.resume(returning: part)

@@ -192,8 +192,8 @@ public struct S3ReplicaClient: ReplicaClient {
 
     /// Uploads what `produce` writes to its sink as it is written: `produce` runs on a thread of
     /// its own and fills part-sized buffers, this task uploads them (one `PutObject` when it all
-    /// fits in one part, else a multipart upload). At most three parts are in memory: one being
-    /// filled, one waiting, one being sent. Returns the number of bytes uploaded.
+    /// fits in one part, else a multipart upload). Two parts are in memory at most: one being
+    /// sent, the next one being filled. Returns the number of bytes uploaded.
     func uploadWhileProducing(
         key: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) async throws -> Int64 {
@@ -215,7 +215,7 @@ public struct S3ReplicaClient: ReplicaClient {
             do {
                 guard let first = try await pipe.next() else { throw SwiftStreamError(.io, "no data for \(key)") }
                 size = Int64(first.count)
-                try await upload(key: key, first: first) {
+                try await upload(key: key, first: consume first) {
                     let part = try await pipe.next()
                     size += Int64(part?.count ?? 0)
                     return part
@@ -262,7 +262,9 @@ public struct S3ReplicaClient: ReplicaClient {
 
     /// One `PutObject` when `first` is the only part (`next` gives nil at once), else a
     /// multipart upload of `first` and every part `next` gives (aborted if any step fails).
-    func upload(key: String, first: [UInt8], next: () async throws -> [UInt8]?) async throws {
+    /// A part is let go once it is sent (`first` included, hence `consuming`), so that a
+    /// streamed upload holds the part being sent and the one being produced, no more.
+    func upload(key: String, first: consuming [UInt8], next: () async throws -> [UInt8]?) async throws {
         guard let second = try await next() else {
             _ = try await connection.perform(
                 S3Call(
@@ -277,21 +279,25 @@ public struct S3ReplicaClient: ReplicaClient {
         }
         do {
             var etags: [(Int, String)] = []
-            var part: [UInt8]? = first
-            var following: [UInt8]? = second
-            while let current = part {
+            var current: [UInt8]? = consume first
+            var upcoming: [UInt8]? = consume second
+            while let part = current {
+                current = nil
                 let number = etags.count + 1
                 let response = try await connection.perform(
                     S3Call(
                         operation: "UploadPart", method: "PUT", key: key,
-                        query: [("partNumber", String(number)), ("uploadId", uploadID)], body: .bytes(current),
-                        payloadHash: Digest.hex(try Digest.sha256(current))))
+                        query: [("partNumber", String(number)), ("uploadId", uploadID)], body: .bytes(part),
+                        payloadHash: Digest.hex(try Digest.sha256(part))))
                 guard let etag = response.header("ETag") else {
                     throw SwiftStreamError(.io, "\(location): UploadPart \(key): response has no ETag")
                 }
                 etags.append((number, etag))
-                part = following
-                following = part == nil ? nil : try await next()
+                if upcoming != nil {
+                    swap(&current, &upcoming)
+                } else {
+                    current = try await next()
+                }
             }
             let xml =
                 "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

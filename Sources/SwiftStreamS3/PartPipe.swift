@@ -55,19 +55,23 @@ final class PartPipe: @unchecked Sendable {
 
     /// Hands a finished part to the consumer and returns once the consumer has it. Throws
     /// `CancellationError` once the consumer gave up.
+    ///
+    /// The wait is written with plain reads of `state` around `pthread_cond_wait`, not inside
+    /// `withLock`: an `inout` access lasts the whole closure, and exclusivity lets the optimizer
+    /// read `state.parts` once and never again (release builds waited forever).
     func put(_ part: [UInt8]) throws {
-        let consumer = try withLock { state throws -> CheckedContinuation<[UInt8]?, any Error>? in
-            if state.cancelled { throw CancellationError() }
-            if let consumer = state.consumer {
-                state.consumer = nil
-                return consumer
-            }
-            state.parts.append(part)
-            while !state.parts.isEmpty && !state.cancelled { pthread_cond_wait(spaceFreed, mutex) }
-            if state.cancelled { throw CancellationError() }
-            return nil
+        pthread_mutex_lock(mutex)
+        if let consumer = state.consumer, !state.cancelled {
+            state.consumer = nil
+            pthread_mutex_unlock(mutex)
+            consumer.resume(returning: part)
+            return
         }
-        consumer?.resume(returning: part)
+        if !state.cancelled { state.parts.append(part) }
+        while !state.parts.isEmpty && !state.cancelled { pthread_cond_wait(spaceFreed, mutex) }
+        let cancelled = state.cancelled
+        pthread_mutex_unlock(mutex)
+        if cancelled { throw CancellationError() }
     }
 
     /// The producer is done, after its last part (`error` nil) or because of `error`.

@@ -38,12 +38,8 @@ struct LitestreamInteropTests {
     }
 
     @Test func swiftstreamContinuesWhatLitestreamLeftBehind() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         try app.insert(rows: 20)
 
         let litestream = try startLitestream(databasePath: databasePath, replicaRoot: replicaRoot, in: directory)
@@ -63,9 +59,7 @@ struct LitestreamInteropTests {
         #expect(before.generations.count == 1)
 
         let logs = LogRecorder()
-        let database = Database(
-            path: databasePath, settings: fastSettings(),
-            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+        let database = replicatingDatabase(databasePath, to: client, logs: logs)
         try await withRunningDatabase(database) {
             try await waitUntil("initialised") { await database.pageSize != nil }
             try app.insert(rows: 3)
@@ -86,16 +80,10 @@ struct LitestreamInteropTests {
     }
 
     @Test func litestreamContinuesWhatSwiftstreamLeftBehind() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
 
-        let database = Database(
-            path: databasePath, settings: fastSettings(),
-            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: LogRecorder().logger())
+        let database = replicatingDatabase(databasePath, to: client)
         try await withRunningDatabase(database) {
             try await waitUntil("first snapshot") { try await !ReplicaListing(client).snapshots.isEmpty }
             try app.insert(rows: 20)

@@ -62,9 +62,8 @@ struct ReplicaRetryTests {
         let app = try AppWriter(path: databasePath)
         let client = OutageReplicaClient(root: directory.path + "/replica")
         let logs = LogRecorder()
-        let database = Database(
-            path: databasePath, settings: fastSettings(minCheckpointPages: 100_000),
-            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+        let database = replicatingDatabase(
+            databasePath, to: client, settings: fastSettings(minCheckpointPages: 100_000), logs: logs)
         try await withRunningDatabase(database) {
             try await app.write(batches: 3)
             try await waitUntil("replica catches up") { try await database.replicasCaughtUp() }

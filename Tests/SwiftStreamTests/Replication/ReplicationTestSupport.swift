@@ -233,6 +233,36 @@ extension Database {
 }
 
 /// Runs `database` (open + run) in a child task while `body` runs, then cancels the run and closes.
+/// What most replication tests start from: a temporary directory with an application database
+/// (`app.db`, written through `AppWriter`) and a file replica beside it (`replica`).
+func fileReplicaScenario() throws -> (
+    directory: TemporaryDirectory, databasePath: String, replicaRoot: String, app: AppWriter,
+    client: FileReplicaClient
+) {
+    let directory = try TemporaryDirectory()
+    let databasePath = directory.path + "/app.db"
+    let replicaRoot = directory.path + "/replica"
+    do {
+        return (
+            directory, databasePath, replicaRoot, try AppWriter(path: databasePath),
+            FileReplicaClient(root: replicaRoot)
+        )
+    } catch {
+        directory.remove()
+        throw error
+    }
+}
+
+/// A database at `path` replicating to `client` (replica name "file").
+func replicatingDatabase(
+    _ path: String, to client: any ReplicaClient, settings: DatabaseSettings = fastSettings(),
+    replicaSettings: ReplicaSettings = fastReplicaSettings(), logs: LogRecorder = LogRecorder()
+) -> Database {
+    Database(
+        path: path, settings: settings, replicas: [(name: "file", client: client, settings: replicaSettings)],
+        logger: logs.logger())
+}
+
 func withRunningDatabase<T: Sendable>(
     _ database: Database, closeTimeout: Duration? = nil, _ body: () async throws -> T
 ) async throws -> T {

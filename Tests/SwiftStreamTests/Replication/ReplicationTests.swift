@@ -29,16 +29,11 @@ struct ReplicationTests {
     }
 
     @Test func replicatesConcurrentWritesAndLitestreamRestoresThem() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         let logs = LogRecorder()
-        let database = Database(
-            path: databasePath, settings: fastSettings(minCheckpointPages: 20),
-            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+        let database = replicatingDatabase(
+            databasePath, to: client, settings: fastSettings(minCheckpointPages: 20), logs: logs)
 
         try await withRunningDatabase(database) {
             try await waitUntil("first snapshot") { try await !ReplicaListing(client).snapshots.isEmpty }
@@ -72,17 +67,11 @@ struct ReplicationTests {
     }
 
     @Test func finalSyncUploadsEverythingWrittenBeforeClose() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         var replicaSettings = fastReplicaSettings()
         replicaSettings.syncInterval = .seconds(3600)  // only the first round and the final sync
-        let database = Database(
-            path: databasePath, settings: fastSettings(),
-            replicas: [(name: "file", client: client, settings: replicaSettings)], logger: LogRecorder().logger())
+        let database = replicatingDatabase(databasePath, to: client, replicaSettings: replicaSettings)
 
         try await withRunningDatabase(database) {
             try await waitUntil("first snapshot") { try await !ReplicaListing(client).snapshots.isEmpty }
@@ -93,17 +82,11 @@ struct ReplicationTests {
     }
 
     @Test func newGenerationWhenWALIsTruncatedWhileStopped() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         let logs = LogRecorder()
         func makeDatabase() -> Database {
-            Database(
-                path: databasePath, settings: fastSettings(),
-                replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+            replicatingDatabase(databasePath, to: client, logs: logs)
         }
 
         let first = makeDatabase()
@@ -135,17 +118,11 @@ struct ReplicationTests {
     }
 
     @Test func restartContinuesSameGenerationWithoutNewSnapshot() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         let logs = LogRecorder()
         func makeDatabase() -> Database {
-            Database(
-                path: databasePath, settings: fastSettings(),
-                replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+            replicatingDatabase(databasePath, to: client, logs: logs)
         }
         let first = makeDatabase()
         try await withRunningDatabase(first) {
@@ -174,20 +151,16 @@ struct ReplicationTests {
     }
 
     @Test func retentionDeletesOldSnapshotsAndSegments() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         var replicaSettings = fastReplicaSettings()
         replicaSettings.retention = .milliseconds(600)
         replicaSettings.retentionCheckInterval = .milliseconds(200)
         replicaSettings.snapshotInterval = .milliseconds(250)
         let logs = LogRecorder()
-        let database = Database(
-            path: databasePath, settings: fastSettings(minCheckpointPages: 8),
-            replicas: [(name: "file", client: client, settings: replicaSettings)], logger: logs.logger())
+        let database = replicatingDatabase(
+            databasePath, to: client, settings: fastSettings(minCheckpointPages: 8), replicaSettings: replicaSettings,
+            logs: logs)
 
         try await withRunningDatabase(database) {
             try await waitUntil("old snapshots and segments deleted") {
@@ -208,21 +181,16 @@ struct ReplicationTests {
     }
 
     @Test func frequentCheckpointsUnderConcurrentWritesRestoreExactly() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         var settings = fastSettings(minCheckpointPages: 4)
         settings.monitorInterval = .milliseconds(10)
         var replicaSettings = fastReplicaSettings()
         replicaSettings.syncInterval = .milliseconds(10)
         replicaSettings.snapshotInterval = .milliseconds(150)
         let logs = LogRecorder()
-        let database = Database(
-            path: databasePath, settings: settings,
-            replicas: [(name: "file", client: client, settings: replicaSettings)], logger: logs.logger())
+        let database = replicatingDatabase(
+            databasePath, to: client, settings: settings, replicaSettings: replicaSettings, logs: logs)
 
         try await withRunningDatabase(database) {
             // Two writers race the checkpoints: the app's own connection and a second one.
@@ -251,9 +219,7 @@ struct ReplicationTests {
         let client = FileReplicaClient(root: directory.path + "/replica")
         var settings = fastSettings()
         settings.checkpointInterval = .milliseconds(300)
-        let database = Database(
-            path: databasePath, settings: settings,
-            replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: LogRecorder().logger())
+        let database = replicatingDatabase(databasePath, to: client, settings: settings)
         try await withRunningDatabase(database) {
             try app.insert(rows: 3)
             try await waitUntil("index 1") { try await database.position()?.index ?? 0 >= 1 }

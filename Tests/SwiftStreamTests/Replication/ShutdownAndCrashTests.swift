@@ -53,19 +53,13 @@ struct SlowReplicaClient: ReplicaClient {
 @Suite("Shutdown and crash recovery", .serialized, .enabled(if: litestreamBinary != nil))
 struct ShutdownAndCrashTests {
     @Test func finalSyncIsBoundedAndTheRestIsUploadedAtNextStart() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, base) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
-        let app = try AppWriter(path: databasePath)
-        let base = FileReplicaClient(root: replicaRoot)
         let slow = SlowReplicaClient(base: base)
         var replicaSettings = fastReplicaSettings()
         replicaSettings.syncInterval = .seconds(3600)
         let logs = LogRecorder()
-        let database = Database(
-            path: databasePath, settings: fastSettings(),
-            replicas: [(name: "file", client: slow, settings: replicaSettings)], logger: logs.logger())
+        let database = replicatingDatabase(databasePath, to: slow, replicaSettings: replicaSettings, logs: logs)
 
         try await database.open()
         let runner = Task { try await database.run() }
@@ -88,9 +82,7 @@ struct ShutdownAndCrashTests {
 
         // The shadow WAL stayed on disk: the next start uploads it into the same generation.
         let generations = try await base.generations()
-        let next = Database(
-            path: databasePath, settings: fastSettings(),
-            replicas: [(name: "file", client: base, settings: fastReplicaSettings())], logger: logs.logger())
+        let next = replicatingDatabase(databasePath, to: base, logs: logs)
         try await withRunningDatabase(next) {
             try await waitUntil("replica catches up") { try await next.replicasCaughtUp() }
         }
@@ -100,18 +92,12 @@ struct ShutdownAndCrashTests {
     }
 
     @Test func abandonedDaemonWithCrashLeftoversIsContinued() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }
-        let databasePath = directory.path + "/app.db"
-        let replicaRoot = directory.path + "/replica"
         let metaPath = directory.path + "/.app.db-litestream"
-        let app = try AppWriter(path: databasePath)
-        let client = FileReplicaClient(root: replicaRoot)
         let logs = LogRecorder()
         func makeDatabase() -> Database {
-            Database(
-                path: databasePath, settings: fastSettings(),
-                replicas: [(name: "file", client: client, settings: fastReplicaSettings())], logger: logs.logger())
+            replicatingDatabase(databasePath, to: client, logs: logs)
         }
 
         // A daemon that dies without its final sync or close (as with SIGKILL).

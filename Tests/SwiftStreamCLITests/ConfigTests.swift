@@ -74,7 +74,7 @@ import Testing
         #expect(r.ageIdentities == ["AGE-SECRET-KEY-1X"] && r.ageRecipients == ["age1abc"])
 
         let settings = try config.resolve(db)
-        #expect(settings.metaPath == "/meta/app")
+        #expect(settings.engine.metaPath == "/meta/app")
         guard case .s3(let s3) = settings.replicas[0].backend else {
             Issue.record("expected s3")
             return
@@ -94,14 +94,15 @@ import Testing
     @Test func fillsDefaults() throws {
         let config = try parseConfig("dbs:\n  - path: /data/app.db\n    replicas:\n      - path: /backups/app\n")
         let db = try config.resolve(config.databases[0])
-        #expect(db.metaPath == "/data/.app.db-litestream")
-        #expect(db.monitorInterval == .seconds(1))
-        #expect(db.checkpointInterval == .seconds(60))
-        #expect(db.minCheckpointPageCount == 1000 && db.maxCheckpointPageCount == 10000)
+        #expect(db.engine.metaPath == "/data/.app.db-litestream")
+        #expect(db.engine.monitorInterval == .seconds(1))
+        #expect(db.engine.checkpointInterval == .seconds(60))
+        #expect(db.engine.minCheckpointPageCount == 1000 && db.engine.maxCheckpointPageCount == 10000)
         let r = db.replicas[0]
         #expect(r.name == "file" && r.backend == .file(path: "/backups/app"))
-        #expect(r.retention == .seconds(86400) && r.retentionCheckInterval == .seconds(3600))
-        #expect(r.syncInterval == .seconds(1) && r.snapshotInterval == .zero && r.validationInterval == .zero)
+        #expect(r.engine.retention == .seconds(86400) && r.engine.retentionCheckInterval == .seconds(3600))
+        #expect(r.engine.syncInterval == .seconds(1) && r.engine.snapshotInterval == .zero)
+        #expect(r.validationInterval == .zero)
         let defaults = try LogSettings(config.logging)
         #expect(defaults == LogSettings(format: .text, level: .info, destination: .standardOutput))
     }

@@ -51,9 +51,9 @@ enum CommonFlags {
 /// replica URL (cli-and-config.md §1.2).
 struct ReplicaSelection {
     /// The database in config mode; nil in URL mode.
-    var database: DatabaseSettings?
+    var database: ResolvedDatabase?
     /// Candidate replicas in config order.
-    var replicas: [ReplicaSettings]
+    var replicas: [ResolvedReplica]
 
     /// Resolves `argument`. In URL mode no config is read (`-config` is an error); in path mode
     /// the config is read (switching logging to it) and the database looked up by normalised path.

@@ -93,7 +93,7 @@ struct RestoreCommand: CLICommand {
         let configFlag = parsed.string("config") ?? ""
         var logger = context.logger()
 
-        var replicas: [ReplicaSettings]
+        var replicas: [ResolvedReplica]
         if ReplicaURL.looksLikeURL(argument) {
             if !configFlag.isEmpty {
                 throw SwiftStreamError(.invalidArgument, "cannot specify a replica URL and the -config flag")

@@ -4,7 +4,7 @@ import SwiftStreamHTTP
 import SwiftStreamS3
 
 /// The only place that knows every storage backend (Litestream `NewReplicaFromConfig`).
-extension ReplicaSettings {
+extension ResolvedReplica {
     /// Builds the storage client for this replica.
     ///
     /// The file and S3 backends exist in this build; the other types keep their resolved settings

@@ -2,32 +2,30 @@ import SwiftStream
 
 extension Config {
     /// Builds the validated settings of `database`, as Litestream's `NewDBFromConfig` does:
-    /// fills defaults, copies the top-level credentials into replicas that lack them, and
+    /// fills the config's values over the engine's defaults (including the top-level
+    /// `final-sync-timeout`), copies the top-level credentials into replicas that lack them, and
     /// raises the replica errors of cli-and-config.md §4.4.
-    public func resolve(_ database: DatabaseConfig) throws(SwiftStreamError) -> DatabaseSettings {
+    public func resolve(_ database: DatabaseConfig) throws(SwiftStreamError) -> ResolvedDatabase {
         let path = Path.normalize(database.path)
-        var replicas: [ReplicaSettings] = []
+        var replicas: [ResolvedReplica] = []
         for var replica in database.replicas {
             if replica.accessKeyID.isEmpty { replica.accessKeyID = accessKeyID }
             if replica.secretAccessKey.isEmpty { replica.secretAccessKey = secretAccessKey }
             replicas.append(try replica.resolve())
         }
-        return DatabaseSettings(
-            path: path,
-            metaPath: database.metaPath ?? Self.defaultMetaPath(forDatabase: path),
-            monitorInterval: database.monitorInterval.map(Duration.nanoseconds)
-                ?? DatabaseSettings.defaultMonitorInterval,
-            checkpointInterval: database.checkpointInterval.map(Duration.nanoseconds)
-                ?? DatabaseSettings.defaultCheckpointInterval,
-            minCheckpointPageCount: database.minCheckpointPageCount ?? DatabaseSettings.defaultMinCheckpointPageCount,
-            maxCheckpointPageCount: database.maxCheckpointPageCount ?? DatabaseSettings.defaultMaxCheckpointPageCount,
-            replicas: replicas
-        )
+        var engine = DatabaseSettings()
+        engine.metaPath = database.metaPath ?? Self.defaultMetaPath(forDatabase: path)
+        if let value = database.monitorInterval { engine.monitorInterval = .nanoseconds(value) }
+        if let value = database.checkpointInterval { engine.checkpointInterval = .nanoseconds(value) }
+        if let value = database.minCheckpointPageCount { engine.minCheckpointPageCount = value }
+        if let value = database.maxCheckpointPageCount { engine.maxCheckpointPageCount = value }
+        if let value = finalSyncTimeout { engine.finalSyncTimeout = .nanoseconds(value) }
+        return ResolvedDatabase(path: path, engine: engine, replicas: replicas)
     }
 
     /// Resolves every database in config order; the first invalid one throws.
-    public func resolveDatabases() throws(SwiftStreamError) -> [DatabaseSettings] {
-        var result: [DatabaseSettings] = []
+    public func resolveDatabases() throws(SwiftStreamError) -> [ResolvedDatabase] {
+        var result: [ResolvedDatabase] = []
         for database in databases { result.append(try resolve(database)) }
         return result
     }
@@ -36,7 +34,7 @@ extension Config {
     /// replica names per database, and (stricter than v0.3.13, which crashes instead) positive
     /// `sync-interval`, `retention-check-interval` (when retention is on) and
     /// `min-checkpoint-page-count`.
-    public func validateForReplication() throws(SwiftStreamError) -> [DatabaseSettings] {
+    public func validateForReplication() throws(SwiftStreamError) -> [ResolvedDatabase] {
         if !addr.isEmpty && ReplicaURL.splitHostPort(addr).port.isEmpty {
             throw SwiftStreamError(.invalidConfiguration, "must specify port for bind address: \"\(addr)\"")
         }
@@ -48,8 +46,8 @@ extension Config {
     }
 
     /// The per-database part of `validateForReplication()`.
-    public static func validateForReplication(_ database: DatabaseSettings) throws(SwiftStreamError) {
-        if database.minCheckpointPageCount <= 0 {
+    public static func validateForReplication(_ database: ResolvedDatabase) throws(SwiftStreamError) {
+        if database.engine.minCheckpointPageCount <= 0 {
             throw SwiftStreamError(.invalidConfiguration, "minimum checkpoint page count required")
         }
         var seen: Set<String> = []
@@ -57,19 +55,20 @@ extension Config {
             if !seen.insert(replica.name).inserted {
                 throw SwiftStreamError(.invalidConfiguration, "duplicate replica name: \"\(replica.name)\"")
             }
-            if replica.syncInterval <= .zero {
+            if replica.engine.syncInterval <= .zero {
                 throw SwiftStreamError(
                     .invalidConfiguration,
                     "invalid sync-interval for replica \"\(replica.name)\" of \(database.path): "
-                        + "must be greater than 0, got \(GoDuration.format(replica.syncInterval.goNanoseconds))"
+                        + "must be greater than 0, got "
+                        + GoDuration.format(replica.engine.syncInterval.goNanoseconds)
                 )
             }
-            if replica.retention > .zero && replica.retentionCheckInterval <= .zero {
+            if replica.engine.retention > .zero && replica.engine.retentionCheckInterval <= .zero {
                 throw SwiftStreamError(
                     .invalidConfiguration,
                     "invalid retention-check-interval for replica \"\(replica.name)\" of \(database.path): "
                         + "must be greater than 0 when retention is enabled, got "
-                        + GoDuration.format(replica.retentionCheckInterval.goNanoseconds)
+                        + GoDuration.format(replica.engine.retentionCheckInterval.goNanoseconds)
                 )
             }
         }
@@ -89,7 +88,7 @@ extension ReplicaConfig {
     }
 
     /// Validates this replica and resolves its backend (Litestream `NewReplicaFromConfig`).
-    public func resolve() throws(SwiftStreamError) -> ReplicaSettings {
+    public func resolve() throws(SwiftStreamError) -> ResolvedReplica {
         if ReplicaURL.looksLikeURL(path) {
             throw SwiftStreamError(
                 .invalidConfiguration, "replica path cannot be a url, please use the 'url' field instead: \(path)"
@@ -104,14 +103,15 @@ extension ReplicaConfig {
         case "sftp": backend = .sftp(try resolveSFTP())
         default: throw SwiftStreamError(.invalidConfiguration, "unknown replica type in config: \"\(type)\"")
         }
-        return ReplicaSettings(
+        var engine = ReplicaSettings()
+        if let value = syncInterval { engine.syncInterval = .nanoseconds(value) }
+        if let value = retention { engine.retention = .nanoseconds(value) }
+        if let value = retentionCheckInterval { engine.retentionCheckInterval = .nanoseconds(value) }
+        if let value = snapshotInterval { engine.snapshotInterval = .nanoseconds(value) }
+        return ResolvedReplica(
             name: name.isEmpty ? backend.type : name,
             backend: backend,
-            retention: retention.map(Duration.nanoseconds) ?? ReplicaSettings.defaultRetention,
-            retentionCheckInterval: retentionCheckInterval.map(Duration.nanoseconds)
-                ?? ReplicaSettings.defaultRetentionCheckInterval,
-            syncInterval: syncInterval.map(Duration.nanoseconds) ?? ReplicaSettings.defaultSyncInterval,
-            snapshotInterval: .nanoseconds(snapshotInterval ?? 0),
+            engine: engine,
             validationInterval: .nanoseconds(validationInterval ?? 0),
             ageIdentities: ageIdentities,
             ageRecipients: ageRecipients

@@ -38,8 +38,8 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger) async th
 
     var databases: [Database] = []
     for database in settings {
-        let (core, replicas) = try coreSettings(database, config: config, logger: logger)
-        let instance = Database(path: database.path, settings: core, replicas: replicas, logger: logger)
+        let replicas = try engineReplicas(database, logger: logger)
+        let instance = Database(path: database.path, settings: database.engine, replicas: replicas, logger: logger)
         do {
             try await instance.open()
         } catch {
@@ -156,35 +156,21 @@ private func supervise(
     }
 }
 
-/// The core engine's settings for one configured database, and its replicas with their clients.
-private func coreSettings(_ database: DatabaseSettings, config: Config, logger: Logger) throws -> (
-    SwiftStream.DatabaseSettings, [(name: String, client: any ReplicaClient, settings: SwiftStream.ReplicaSettings)]
-) {
-    var core = SwiftStream.DatabaseSettings()
-    core.monitorInterval = database.monitorInterval
-    core.checkpointInterval = database.checkpointInterval
-    core.minCheckpointPageCount = database.minCheckpointPageCount
-    core.maxCheckpointPageCount = database.maxCheckpointPageCount
-    core.metaPath = database.metaPath
-    if let timeout = config.finalSyncTimeout { core.finalSyncTimeout = .nanoseconds(timeout) }
+/// The replicas of one configured database with their clients, as the engine takes them.
+private func engineReplicas(_ database: ResolvedDatabase, logger: Logger) throws -> [(
+    name: String, client: any ReplicaClient, settings: ReplicaSettings
+)] {
     let modes = Database.replicaFileModes(forDatabaseAt: database.path)
-    var replicas: [(name: String, client: any ReplicaClient, settings: SwiftStream.ReplicaSettings)] = []
-    for replica in database.replicas {
-        var settings = SwiftStream.ReplicaSettings()
-        settings.syncInterval = replica.syncInterval
-        settings.retention = replica.retention
-        settings.retentionCheckInterval = replica.retentionCheckInterval
-        settings.snapshotInterval = replica.snapshotInterval
-        replicas.append((replica.name, try replica.makeClient(fileModes: modes, logger: logger), settings))
+    return try database.replicas.map { replica in
+        (replica.name, try replica.makeClient(fileModes: modes, logger: logger), replica.engine)
     }
-    return (core, replicas)
 }
 
 /// Litestream's `replicating to` attributes; never credentials.
-private func replicaLogMetadata(_ replica: ReplicaSettings) -> Logger.Metadata {
+private func replicaLogMetadata(_ replica: ResolvedReplica) -> Logger.Metadata {
     var metadata: Logger.Metadata = [
         "name": "\(replica.name)", "type": "\(replica.type)",
-        "sync-interval": "\(GoDuration.format(replica.syncInterval.goNanoseconds))",
+        "sync-interval": "\(GoDuration.format(replica.engine.syncInterval.goNanoseconds))",
     ]
     switch replica.backend {
     case .file(let path):

@@ -1,51 +1,34 @@
 import SwiftStream
 
-/// Validated settings of one database, with Litestream's defaults filled in (cli-and-config.md §4.2).
-public struct DatabaseSettings: Sendable, Equatable {
+/// One configured database after validation (cli-and-config.md §4.2): the core engine's settings,
+/// filled from the config over the core's defaults (which are Litestream's), and its replicas.
+public struct ResolvedDatabase: Sendable, Equatable {
     /// Normalised absolute database path.
     public var path: String
-    /// Meta directory: `meta-path` verbatim, else `<dir>/.<file>-litestream`.
-    public var metaPath: String
-    public var monitorInterval: Duration
-    public var checkpointInterval: Duration
-    public var minCheckpointPageCount: Int
-    public var maxCheckpointPageCount: Int
-    public var replicas: [ReplicaSettings]
-
-    public static let defaultMonitorInterval = Duration.seconds(1)
-    public static let defaultCheckpointInterval = Duration.seconds(60)
-    public static let defaultMinCheckpointPageCount = 1000
-    public static let defaultMaxCheckpointPageCount = 10000
+    /// What the engine runs with; `metaPath` is always set (`meta-path` verbatim, else
+    /// `<dir>/.<file>-litestream`).
+    public var engine: DatabaseSettings
+    public var replicas: [ResolvedReplica]
 
     /// The replica called `name`, if any.
-    public func replica(named name: String) -> ReplicaSettings? {
+    public func replica(named name: String) -> ResolvedReplica? {
         replicas.first { $0.name == name }
     }
 }
 
-/// Validated settings of one replica (cli-and-config.md §4.3), with its backend's resolved
-/// location. `description` never contains secrets.
-public struct ReplicaSettings: Sendable, Equatable, CustomStringConvertible {
+/// One configured replica after validation (cli-and-config.md §4.3): the core engine's settings,
+/// its backend's resolved location and what only the CLI uses. `description` never contains secrets.
+public struct ResolvedReplica: Sendable, Equatable, CustomStringConvertible {
     /// `name`, defaulting to the type.
     public var name: String
     public var backend: ReplicaBackend
-    /// `retention` (24h); zero or negative disables retention.
-    public var retention: Duration
-    /// `retention-check-interval` (1h).
-    public var retentionCheckInterval: Duration
-    /// `sync-interval` (1s).
-    public var syncInterval: Duration
-    /// `snapshot-interval` (0 = off).
-    public var snapshotInterval: Duration
+    /// `sync-interval`, `retention`, `retention-check-interval` and `snapshot-interval`.
+    public var engine: ReplicaSettings
     /// `validation-interval` (0 = off).
     public var validationInterval: Duration
     /// `age.identities` / `age.recipients`, unparsed.
     public var ageIdentities: [String]
     public var ageRecipients: [String]
-
-    public static let defaultRetention = Duration.seconds(24 * 3600)
-    public static let defaultRetentionCheckInterval = Duration.seconds(3600)
-    public static let defaultSyncInterval = Duration.seconds(1)
 
     /// The backend type: `file`, `s3`, `gcs`, `abs` or `sftp`.
     public var type: String { backend.type }

@@ -60,7 +60,7 @@ public enum SwiftStreamCommand {
             }
         }
         do {
-            return try await command.run(parsed, context: context)
+            return try await command.run(parsed: parsed, context: context)
         } catch {
             return fail(describe(error), context: context)
         }

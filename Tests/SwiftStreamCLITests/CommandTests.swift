@@ -435,8 +435,9 @@ final class RecordingEngine: Sendable {
         let context = CommandContext(
             environment: [:], log: LogOutput(standardOutput: BufferSink(), standardError: BufferSink())
         )
-        let config = try ReplicateCommand.configuration(parsed, context: context)
-        #expect(parsed.string("exec") == "app --port 1")
+        let options = try ReplicateCommand.options(parsed)
+        let config = try ReplicateCommand.configuration(options, context: context)
+        #expect(options.exec == "app --port 1")
         #expect(config.databases.count == 1)
         #expect(config.databases[0].path == Path.currentDirectory() + "/db.sqlite")
         #expect(config.databases[0].replicas.map(\.url) == ["file:///b", "s3://bkt/x"])

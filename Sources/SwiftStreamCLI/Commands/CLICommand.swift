@@ -1,8 +1,9 @@
 import Logging
 import SwiftStream
 
-/// One `swiftstream` subcommand: its name, flags, usage text and body.
+/// One `swiftstream` subcommand: its name, flags, usage text, typed options and body.
 protocol CLICommand {
+    /// The command's flags and arguments, typed and checked.
     /// The word that selects the command.
     static var name: String { get }
     /// One line for the top-level command list.
@@ -12,8 +13,12 @@ protocol CLICommand {
     static var usageHead: String { get }
     /// Text after the flag list (examples); may be empty.
     static var usageTail: String { get }
-    /// Runs the command with parsed flags; returns the exit code (errors are thrown).
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32
+    associatedtype Options
+    /// Reads the parsed flags into `Options` and makes every argument check, so that a bad
+    /// argument is reported before the command does anything.
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> Options
+    /// Runs the command; returns the exit code (errors are thrown).
+    static func run(_ options: Options, context: CommandContext) async throws -> Int32
 }
 
 extension CLICommand {
@@ -25,6 +30,11 @@ extension CLICommand {
         if !flags.flags.isEmpty { text += "\nArguments:\n\n" + flags.usage }
         if !usageTail.isEmpty { text += usageTail }
         return text
+    }
+
+    /// Checks the arguments, then runs the command.
+    static func run(parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+        try await run(try options(parsed), context: context)
     }
 }
 
@@ -47,43 +57,119 @@ enum CommonFlags {
     )
 }
 
-/// The replicas a listing or restore command works on, from a DB_PATH (config mode) or a
-/// replica URL (cli-and-config.md §1.2).
-struct ReplicaSelection {
-    /// The database in config mode; nil in URL mode.
-    var database: ResolvedDatabase?
-    /// Candidate replicas in config order.
-    var replicas: [ResolvedReplica]
+/// `-config` and `-no-expand-env`.
+struct ConfigOptions {
+    /// `-config`; empty means `$LITESTREAM_CONFIG`, else the default path.
+    var path: String
+    var expandEnvironment: Bool
 
-    /// Resolves `argument`. In URL mode no config is read (`-config` is an error); in path mode
-    /// the config is read (switching logging to it) and the database looked up by normalised path.
-    static func resolve(
-        argument: String, parsed: FlagSet.Parsed, context: CommandContext
-    ) throws(SwiftStreamError) -> ReplicaSelection {
-        let configFlag = parsed.string("config") ?? ""
-        if ReplicaURL.looksLikeURL(argument) {
-            if !configFlag.isEmpty {
-                throw SwiftStreamError(.invalidArgument, "cannot specify a replica URL and the -config flag")
-            }
-            return ReplicaSelection(database: nil, replicas: [try ReplicaConfig(url: argument).resolve()])
-        }
-        let config = try context.loadConfig(flag: configFlag, expandEnvironment: !parsed.bool("no-expand-env"))
-        let path = Path.normalize(argument)
-        guard let entry = config.database(path: path) else {
-            throw SwiftStreamError(.notFound, "database not found in config: \(path)")
-        }
-        let database = try config.resolve(entry)
-        return ReplicaSelection(database: database, replicas: database.replicas)
+    init(_ parsed: FlagSet.Parsed) {
+        path = parsed.string("config") ?? ""
+        expandEnvironment = !parsed.bool("no-expand-env")
     }
 
-    /// Keeps only the replica named `name` (`-replica`); an unknown name is an error in path mode.
-    /// URL mode ignores `-replica`, as Litestream does.
-    mutating func restrict(toReplicaNamed name: String?) throws(SwiftStreamError) {
-        guard let name, !name.isEmpty, let database else { return }
-        guard let replica = database.replica(named: name) else {
-            throw SwiftStreamError(.notFound, "replica \"\(name)\" not found for database \"\(database.path)\"")
+    static let urlConflict = "cannot specify a replica URL and the -config flag"
+}
+
+/// The DB_PATH or REPLICA_URL argument of `restore` and the listing commands (cli-and-config.md §1.2).
+enum ReplicaTarget {
+    /// A replica URL: no config file is read.
+    case url(String)
+    /// A database of the config file, by path as given.
+    case databasePath(String)
+
+    /// Classifies `argument`; a replica URL excludes `-config`.
+    init(_ argument: String, config: ConfigOptions) throws(SwiftStreamError) {
+        guard ReplicaURL.looksLikeURL(argument) else {
+            self = .databasePath(argument)
+            return
         }
-        replicas = [replica]
+        if !config.path.isEmpty { throw SwiftStreamError(.invalidArgument, ConfigOptions.urlConflict) }
+        self = .url(argument)
+    }
+}
+
+/// The options `generations`, `snapshots` and `wal` share.
+struct ListingOptions {
+    var config: ConfigOptions
+    var target: ReplicaTarget
+    /// `-replica`; empty means every replica.
+    var replica: String
+    var json: Bool
+
+    /// `missing` is the error for an absent argument.
+    init(_ parsed: FlagSet.Parsed, missing: String) throws(SwiftStreamError) {
+        let argument = try singleArgument(parsed, missing: missing)
+        config = ConfigOptions(parsed)
+        target = try ReplicaTarget(argument, config: config)
+        replica = parsed.string("replica") ?? ""
+        json = parsed.bool("json")
+    }
+}
+
+/// A `-generation` flag.
+enum GenerationFilter {
+    /// No flag (or an empty one).
+    case all
+    case only(Generation)
+    /// Text that is not a generation id, so it names no generation.
+    case unmatchable
+
+    init(_ text: String?) {
+        guard let text, !text.isEmpty else {
+            self = .all
+            return
+        }
+        self = Generation(text).map { .only($0) } ?? .unmatchable
+    }
+}
+
+/// The replicas a listing or restore command works on, from a DB_PATH (config mode) or a
+/// replica URL.
+struct ReplicaSelection {
+    /// The database in config mode; nil in URL mode.
+    private(set) var database: ResolvedDatabase?
+    /// The replica URL in URL mode, resolved by `replicas(named:unknown:)`.
+    private var url: String?
+
+    /// In URL mode nothing is read yet; in path mode the config is read (switching logging to it)
+    /// and the database looked up by normalised path.
+    init(_ target: ReplicaTarget, config options: ConfigOptions, context: CommandContext) throws(SwiftStreamError) {
+        switch target {
+        case .url(let url):
+            self.url = url
+        case .databasePath(let argument):
+            let config = try context.loadConfig(options)
+            let path = Path.normalize(argument)
+            guard let entry = config.database(path: path) else {
+                throw SwiftStreamError(.notFound, "database not found in config: \(path)")
+            }
+            database = try config.resolve(entry)
+        }
+    }
+
+    /// What an unknown `-replica` name does in path mode.
+    enum UnknownReplica {
+        /// The listing commands: `replica "x" not found for database "…"`.
+        case isAnError
+        /// `restore`: there is simply nothing to restore from.
+        case matchesNothing
+    }
+
+    /// The candidate replicas in config order, restricted to the one called `name` unless it is
+    /// empty. URL mode resolves the URL and ignores `-replica`, as Litestream does.
+    func replicas(named name: String, unknown: UnknownReplica) throws(SwiftStreamError) -> [ResolvedReplica] {
+        guard let database else { return [try ReplicaConfig(url: url ?? "").resolve()] }
+        if name.isEmpty { return database.replicas }
+        switch unknown {
+        case .matchesNothing:
+            return database.replicas.filter { $0.name == name }
+        case .isAnError:
+            guard let replica = database.replica(named: name) else {
+                throw SwiftStreamError(.notFound, "replica \"\(name)\" not found for database \"\(database.path)\"")
+            }
+            return [replica]
+        }
     }
 }
 

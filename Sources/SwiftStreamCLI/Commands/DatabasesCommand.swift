@@ -14,16 +14,23 @@ struct DatabasesCommand: CLICommand {
 
         """
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+    struct Options {
+        var config: ConfigOptions
+        var json: Bool
+    }
+
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> Options {
         if !parsed.positionals.isEmpty { throw SwiftStreamError(.invalidArgument, "too many arguments") }
-        let config = try context.loadConfig(
-            flag: parsed.string("config"), expandEnvironment: !parsed.bool("no-expand-env")
-        )
+        return Options(config: ConfigOptions(parsed), json: parsed.bool("json"))
+    }
+
+    static func run(_ options: Options, context: CommandContext) async throws -> Int32 {
+        let config = try context.loadConfig(options.config)
         var table = TableWriter(header: ["path", "replicas"])
         var json: [JSONValue] = []
         // Like Litestream, rows gathered before an invalid database are still printed.
         defer {
-            if parsed.bool("json") {
+            if options.json {
                 context.standardOutput.write(JSONValue.array(json).serialized + "\n")
             } else {
                 context.standardOutput.write(table.rendered)

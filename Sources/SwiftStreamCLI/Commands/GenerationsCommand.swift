@@ -21,10 +21,13 @@ struct GenerationsCommand: CLICommand {
     /// Printed for a generation without objects (Go's zero `time.Time`).
     static let zeroTime = "0001-01-01T00:00:00Z"
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
-        let argument = try singleArgument(parsed, missing: "database path or replica URL required")
-        var selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
-        try selection.restrict(toReplicaNamed: parsed.string("replica"))
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> ListingOptions {
+        try ListingOptions(parsed, missing: "database path or replica URL required")
+    }
+
+    static func run(_ options: ListingOptions, context: CommandContext) async throws -> Int32 {
+        let selection = try ReplicaSelection(options.target, config: options.config, context: context)
+        let replicas = try selection.replicas(named: options.replica, unknown: .isAnError)
         let logger = context.logger()
 
         // Lag reference: the database's last change in path mode (fails without the file), now in URL mode.
@@ -37,7 +40,7 @@ struct GenerationsCommand: CLICommand {
 
         var table = TableWriter(header: ["name", "generation", "lag", "start", "end"])
         var json: [JSONValue] = []
-        for settings in selection.replicas {
+        for settings in replicas {
             let replica = try settings.namedReplica(environment: context.environment)
             let generations: [Generation]
             do {
@@ -82,7 +85,7 @@ struct GenerationsCommand: CLICommand {
                 )
             }
         }
-        context.standardOutput.write(parsed.bool("json") ? JSONValue.array(json).serialized + "\n" : table.rendered)
+        context.standardOutput.write(options.json ? JSONValue.array(json).serialized + "\n" : table.rendered)
         return 0
     }
 

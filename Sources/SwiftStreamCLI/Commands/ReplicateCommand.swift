@@ -28,38 +28,50 @@ struct ReplicateCommand: CLICommand {
 
         """
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
-        let config = try configuration(parsed, context: context)
-        let execFlag = parsed.string("exec") ?? ""
-        let exec = execFlag.isEmpty ? config.exec : execFlag
+    struct Options {
+        var config: ConfigOptions
+        /// `-exec`; empty means the config's `exec` key.
+        var exec: String
+        /// DB_PATH and its REPLICA_URLs; nil means the config file's databases.
+        var command: (databasePath: String, replicaURLs: [String])?
+    }
+
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> Options {
+        var options = Options(config: ConfigOptions(parsed), exec: parsed.string("exec") ?? "")
+        let arguments = parsed.positionals
+        if let databasePath = arguments.first {
+            if !options.config.path.isEmpty { throw SwiftStreamError(.invalidArgument, ConfigOptions.urlConflict) }
+            if arguments.count == 1 {
+                throw SwiftStreamError(.invalidArgument, "must specify at least one replica URL for \(databasePath)")
+            }
+            options.command = (databasePath, Array(arguments.dropFirst()))
+        }
+        return options
+    }
+
+    static func run(_ options: Options, context: CommandContext) async throws -> Int32 {
+        let config = try configuration(options, context: context)
+        let exec = options.exec.isEmpty ? config.exec : options.exec
         return try await runReplicate(
             config: config, execCommand: exec.isEmpty ? nil : exec, logger: context.logger()
         )
     }
 
-    /// The config to replicate: the config file (no positional arguments), or one database and
-    /// its replica URLs from the command line (no config file is read then).
-    static func configuration(_ parsed: FlagSet.Parsed, context: CommandContext) throws(SwiftStreamError) -> Config {
-        let configFlag = parsed.string("config") ?? ""
-        let arguments = parsed.positionals
+    /// The config to replicate: the config file, or one database and its replica URLs from the
+    /// command line (no config file is read then).
+    static func configuration(_ options: Options, context: CommandContext) throws(SwiftStreamError) -> Config {
         var config: Config
-        if arguments.isEmpty {
-            config = try context.loadConfig(flag: configFlag, expandEnvironment: !parsed.bool("no-expand-env"))
-        } else {
-            if !configFlag.isEmpty {
-                throw SwiftStreamError(.invalidArgument, "cannot specify a replica URL and the -config flag")
-            }
-            if arguments.count == 1 {
-                throw SwiftStreamError(.invalidArgument, "must specify at least one replica URL for \(arguments[0])")
-            }
-            var database = DatabaseConfig(path: Path.normalize(arguments[0]))
-            for url in arguments.dropFirst() {
+        if let command = options.command {
+            var database = DatabaseConfig(path: Path.normalize(command.databasePath))
+            for url in command.replicaURLs {
                 var replica = ReplicaConfig(url: url)
                 replica.syncInterval = GoDuration.second
                 database.replicas.append(replica)
             }
             config = Config()
             config.databases = [database]
+        } else {
+            config = try context.loadConfig(options.config)
         }
         _ = try config.validateForReplication()
         return config

@@ -80,7 +80,24 @@ struct RestoreCommand: CLICommand {
     static let timestampError =
         "invalid -timestamp, must specify in ISO 8601 format (e.g. 2000-01-01T00:00:00Z)"
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+    struct Options {
+        var config: ConfigOptions
+        var target: ReplicaTarget
+        /// `-o`; empty means the database's own path (config mode only).
+        var outputPath: String
+        /// `-replica`; empty means every replica.
+        var replica: String
+        var generation: GenerationFilter
+        var index: Int?
+        var timestamp: Timestamp?
+        var parallelism: Int
+        var ifDBNotExists: Bool
+        var ifReplicaExists: Bool
+    }
+
+    /// The checks run in Litestream's order: argument count, `-timestamp`, URL with `-config`,
+    /// then `-o` for a URL.
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> Options {
         let argument = try singleArgument(parsed, missing: "database path or replica URL required")
         var timestamp: Timestamp?
         if let text = parsed.string("timestamp"), !text.isEmpty {
@@ -89,45 +106,38 @@ struct RestoreCommand: CLICommand {
             }
             timestamp = value
         }
-        var outputPath = parsed.string("o") ?? ""
-        let configFlag = parsed.string("config") ?? ""
-        var logger = context.logger()
+        let config = ConfigOptions(parsed)
+        let target = try ReplicaTarget(argument, config: config)
+        let outputPath = parsed.string("o") ?? ""
+        if case .url = target, outputPath.isEmpty { throw SwiftStreamError(.invalidArgument, "output path required") }
+        return Options(
+            config: config, target: target, outputPath: outputPath, replica: parsed.string("replica") ?? "",
+            generation: GenerationFilter(parsed.string("generation")), index: parsed.int("index"),
+            timestamp: timestamp, parallelism: parsed.int("parallelism") ?? 8,
+            ifDBNotExists: parsed.bool("if-db-not-exists"), ifReplicaExists: parsed.bool("if-replica-exists")
+        )
+    }
 
-        var replicas: [ResolvedReplica]
-        if ReplicaURL.looksLikeURL(argument) {
-            if !configFlag.isEmpty {
-                throw SwiftStreamError(.invalidArgument, "cannot specify a replica URL and the -config flag")
-            }
-            if outputPath.isEmpty { throw SwiftStreamError(.invalidArgument, "output path required") }
-            if parsed.bool("if-db-not-exists") && outputExists(outputPath) {
-                logger.info("database already exists, skipping")
-                return 0
-            }
-            replicas = [try ReplicaConfig(url: argument).resolve()]
-        } else {
-            let selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
-            guard let database = selection.database else {
-                throw SwiftStreamError(.internalError, "database path mode without a database")
-            }
-            logger = context.logger()
+    static func run(_ options: Options, context: CommandContext) async throws -> Int32 {
+        let selection = try ReplicaSelection(options.target, config: options.config, context: context)
+        var logger = context.logger()
+        var outputPath = options.outputPath
+        if let database = selection.database {
             logger[metadataKey: "db"] = "\(database.path)"
             if outputPath.isEmpty { outputPath = database.path }
-            if parsed.bool("if-db-not-exists") && outputExists(outputPath) {
-                logger.info("database already exists, skipping")
-                return 0
-            }
-            replicas = selection.replicas
-            // Unlike the listing commands, an unknown -replica simply matches nothing.
-            if let name = parsed.string("replica"), !name.isEmpty {
-                replicas = replicas.filter { $0.name == name }
-            }
         }
+        // Before a replica URL is resolved, as in Litestream.
+        if options.ifDBNotExists && outputExists(outputPath) {
+            logger.info("database already exists, skipping")
+            return 0
+        }
+        let replicas = try selection.replicas(named: options.replica, unknown: .matchesNothing)
 
         var generation: Generation?
-        if let text = parsed.string("generation"), !text.isEmpty {
-            // A malformed id cannot match any generation.
-            guard let value = Generation(text) else { return try noMatch(parsed, logger: logger) }
-            generation = value
+        switch options.generation {
+        case .all: break
+        case .only(let value): generation = value
+        case .unmatchable: return try noMatch(options, logger: logger)
         }
         var named: [NamedReplica] = []
         for replica in replicas { named.append(try replica.namedReplica(environment: context.environment)) }
@@ -135,12 +145,12 @@ struct RestoreCommand: CLICommand {
         let progress = context.standardError.isTerminal ? ProgressLine(sink: context.standardError) : nil
         var report: (@Sendable (RestoreProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
-        let options = RestoreOptions(
-            outputPath: outputPath, index: parsed.int("index"), timestamp: timestamp,
-            parallelism: parsed.int("parallelism") ?? 8, progress: report
+        let restoreOptions = RestoreOptions(
+            outputPath: outputPath, index: options.index, timestamp: options.timestamp,
+            parallelism: options.parallelism, progress: report
         )
         let request = RestoreEngine.Request(
-            replicas: named, generation: generation, timestamp: timestamp, options: options
+            replicas: named, generation: generation, timestamp: options.timestamp, options: restoreOptions
         )
         let outcome: RestoreEngine.Outcome
         do {
@@ -150,7 +160,7 @@ struct RestoreCommand: CLICommand {
             progress?.finish()
             throw error
         }
-        if outcome == .noMatchingBackups { return try noMatch(parsed, logger: logger) }
+        if outcome == .noMatchingBackups { return try noMatch(options, logger: logger) }
         return 0
     }
 
@@ -161,8 +171,8 @@ struct RestoreCommand: CLICommand {
     }
 
     /// No generation matched: exit 0 with `-if-replica-exists` (logged), else an error.
-    private static func noMatch(_ parsed: FlagSet.Parsed, logger: Logger) throws(SwiftStreamError) -> Int32 {
-        if parsed.bool("if-replica-exists") {
+    private static func noMatch(_ options: Options, logger: Logger) throws(SwiftStreamError) -> Int32 {
+        if options.ifReplicaExists {
             logger.info("no matching backups found")
             return 0
         }

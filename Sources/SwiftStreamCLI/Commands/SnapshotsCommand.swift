@@ -29,15 +29,18 @@ struct SnapshotsCommand: CLICommand {
 
         """
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
-        let argument = try singleArgument(parsed, missing: "database path required")
-        var selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
-        try selection.restrict(toReplicaNamed: parsed.string("replica"))
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> ListingOptions {
+        try ListingOptions(parsed, missing: "database path required")
+    }
+
+    static func run(_ options: ListingOptions, context: CommandContext) async throws -> Int32 {
+        let selection = try ReplicaSelection(options.target, config: options.config, context: context)
+        let replicas = try selection.replicas(named: options.replica, unknown: .isAnError)
         let logger = context.logger()
 
         var table = TableWriter(header: ["replica", "generation", "index", "size", "created"])
         var json: [JSONValue] = []
-        for settings in selection.replicas {
+        for settings in replicas {
             let replica = try settings.namedReplica(environment: context.environment)
             let snapshots: [SnapshotInfo]
             do {
@@ -65,7 +68,7 @@ struct SnapshotsCommand: CLICommand {
                 )
             }
         }
-        context.standardOutput.write(parsed.bool("json") ? JSONValue.array(json).serialized + "\n" : table.rendered)
+        context.standardOutput.write(options.json ? JSONValue.array(json).serialized + "\n" : table.rendered)
         return 0
     }
 }

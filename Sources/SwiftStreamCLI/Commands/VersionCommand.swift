@@ -21,7 +21,12 @@ struct VersionCommand: CLICommand {
     /// The swiftstream version string.
     static let version = "v0.1.0-dev"
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
+    /// No flags; positional arguments are ignored.
+    struct Options {}
+
+    static func options(_ parsed: FlagSet.Parsed) -> Options { Options() }
+
+    static func run(_ options: Options, context: CommandContext) async throws -> Int32 {
         context.standardOutput.write(lines.joined(separator: "\n") + "\n")
         return 0
     }

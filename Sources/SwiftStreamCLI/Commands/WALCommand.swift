@@ -35,22 +35,36 @@ struct WALCommand: CLICommand {
 
         """
 
-    static func run(_ parsed: FlagSet.Parsed, context: CommandContext) async throws -> Int32 {
-        let argument = try singleArgument(parsed, missing: "database path required")
-        var selection = try ReplicaSelection.resolve(argument: argument, parsed: parsed, context: context)
-        try selection.restrict(toReplicaNamed: parsed.string("replica"))
+    struct Options {
+        var listing: ListingOptions
+        var generation: GenerationFilter
+    }
+
+    static func options(_ parsed: FlagSet.Parsed) throws(SwiftStreamError) -> Options {
+        Options(
+            listing: try ListingOptions(parsed, missing: "database path required"),
+            generation: GenerationFilter(parsed.string("generation"))
+        )
+    }
+
+    static func run(_ options: Options, context: CommandContext) async throws -> Int32 {
+        let listing = options.listing
+        let selection = try ReplicaSelection(listing.target, config: listing.config, context: context)
+        let replicas = try selection.replicas(named: listing.replica, unknown: .isAnError)
         let logger = context.logger()
-        let generationFlag = parsed.string("generation") ?? ""
 
         var table = TableWriter(header: ["replica", "generation", "index", "offset", "size", "created"])
         var json: [JSONValue] = []
-        for settings in selection.replicas {
+        for settings in replicas {
             let replica = try settings.namedReplica(environment: context.environment)
             var generations: [Generation] = []
-            if !generationFlag.isEmpty {
-                // Used as given, even if it does not exist; a malformed id cannot name anything.
-                generations = Generation(generationFlag).map { [$0] } ?? []
-            } else {
+            switch options.generation {
+            case .only(let generation):
+                // Used as given, even if it does not exist.
+                generations = [generation]
+            case .unmatchable:
+                generations = []
+            case .all:
                 do {
                     generations = try await replica.client.generations()
                 } catch {
@@ -86,7 +100,7 @@ struct WALCommand: CLICommand {
                 }
             }
         }
-        context.standardOutput.write(parsed.bool("json") ? JSONValue.array(json).serialized + "\n" : table.rendered)
+        context.standardOutput.write(listing.json ? JSONValue.array(json).serialized + "\n" : table.rendered)
         return 0
     }
 }

@@ -32,8 +32,10 @@ public struct CommandContext: Sendable {
 
     /// Loads the config for `-config` / `-no-expand-env` and switches logging to its `logging`
     /// section, as Litestream's `ReadConfigFile` does.
-    func loadConfig(flag: String?, expandEnvironment: Bool) throws(SwiftStreamError) -> Config {
-        let config = try ConfigLoader(environment: environment).load(flag: flag, expandEnvironment: expandEnvironment)
+    func loadConfig(_ options: ConfigOptions) throws(SwiftStreamError) -> Config {
+        let config = try ConfigLoader(environment: environment).load(
+            flag: options.path, expandEnvironment: options.expandEnvironment
+        )
         log.configure(try LogSettings(config.logging))
         return config
     }

@@ -77,11 +77,6 @@ public enum SwiftStreamCommand {
 
     /// The one-line text of an error.
     static func describe(_ error: any Error) -> String {
-        switch error {
-        case let error as SwiftStreamError: error.description
-        case let error as SystemError: error.description
-        case let error as CustomStringConvertible: error.description
-        default: "\(error)"
-        }
+        (error as? CustomStringConvertible)?.description ?? "\(error)"
     }
 }

@@ -71,7 +71,10 @@ import Testing
 
     @Test func forcePathStyleRules() throws {
         func style(_ config: ReplicaConfig) throws -> Bool {
-            guard case .s3(let s3) = try config.resolve().backend else { return false }
+            guard case .s3(let s3) = try config.resolve().backend else {
+                Issue.record("expected s3")
+                return false
+            }
             return s3.forcePathStyle
         }
         var fields = ReplicaConfig(type: "s3")
@@ -104,7 +107,10 @@ import Testing
 
         var keyed = ReplicaConfig(url: "abs://acct@container/db")
         keyed.accountName = "other"
-        guard case .abs(let keyedABS) = try keyed.resolve().backend else { return }
+        guard case .abs(let keyedABS) = try keyed.resolve().backend else {
+            Issue.record("expected abs")
+            return
+        }
         #expect(keyedABS.accountName == "other")
     }
 
@@ -145,7 +151,10 @@ import Testing
         config.accountKey = "ACCOUNTKEY"
         let settings = try config.resolve()
         #expect(!"\(settings)".contains("ACCOUNTKEY"))
-        guard case .abs(let abs) = settings.backend else { return }
+        guard case .abs(let abs) = settings.backend else {
+            Issue.record("expected abs")
+            return
+        }
         #expect(!abs.description.contains("ACCOUNTKEY"))
     }
 

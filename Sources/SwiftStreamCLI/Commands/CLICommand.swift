@@ -1,4 +1,3 @@
-import Logging
 import SwiftStream
 
 /// One `swiftstream` subcommand: its name, flags, usage text, typed options and body.

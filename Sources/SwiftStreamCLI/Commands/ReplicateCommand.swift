@@ -1,4 +1,3 @@
-import Logging
 import SwiftStream
 
 /// `replicate`: parses its flags and arguments and builds the configuration to replicate

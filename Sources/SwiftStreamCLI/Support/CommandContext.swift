@@ -40,9 +40,3 @@ public struct CommandContext: Sendable {
         return config
     }
 }
-
-/// Error raised by commands for bad usage; printed like any other error.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

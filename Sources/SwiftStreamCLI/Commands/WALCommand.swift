@@ -57,7 +57,7 @@ struct WALCommand: CLICommand {
         var json: [JSONValue] = []
         for settings in replicas {
             let replica = try settings.namedReplica(environment: context.environment)
-            var generations: [Generation] = []
+            let generations: [Generation]
             switch options.generation {
             case .only(let generation):
                 // Used as given, even if it does not exist.

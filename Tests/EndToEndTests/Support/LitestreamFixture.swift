@@ -1,3 +1,4 @@
+import PeerTestSupport
 import SwiftStream
 
 /// A file replica written by the real Litestream v0.3.13 while an application (this test

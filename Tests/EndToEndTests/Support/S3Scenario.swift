@@ -261,7 +261,9 @@ final class BackgroundWriter: Sendable {
     /// Stops after the current transaction; throws if a transaction failed.
     func stop() async throws {
         stopRequested.store(true, ordering: .relaxed)
-        while !finished.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitUntil("the writer finished its transaction", every: .milliseconds(10)) {
+            finished.load(ordering: .acquiring)
+        }
         if let failure = failure.withLock({ $0 }) {
             throw SwiftStreamError(.io, "writer failed after \(transactions) transactions: \(failure)")
         }
@@ -303,7 +305,7 @@ struct ReplicaProbe {
         databasePath: String, daemon: Daemon?, _ label: String, timeout: Duration = .seconds(60)
     ) async throws {
         try await waitUntil(
-            "the replica has everything committed (\(label))", timeout: timeout, interval: .milliseconds(200)
+            "the replica has everything committed (\(label))", timeout: timeout, every: .milliseconds(200)
         ) {
             try daemon?.checkRunning()
             return try await isCaughtUp(databasePath: databasePath)

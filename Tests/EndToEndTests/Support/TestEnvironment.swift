@@ -93,22 +93,6 @@ enum TestEnvironment {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; throws with `what` on timeout.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(30), interval: Duration = .milliseconds(50),
-    _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while true {
-        if try await condition() { return }
-        if clock.now >= deadline {
-            throw SwiftStreamError(.io, "timed out after \(timeout) waiting until \(what)")
-        }
-        try await Task.sleep(for: interval)
-    }
-}
-
 /// One invocation of a CLI (Litestream or swiftstream) and what it printed.
 struct CommandResult: Sendable, CustomStringConvertible {
     var arguments: [String]

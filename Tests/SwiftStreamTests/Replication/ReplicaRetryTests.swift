@@ -1,4 +1,5 @@
 import Logging
+import PeerTestSupport
 import Synchronization
 import Testing
 
@@ -72,7 +73,7 @@ struct ReplicaRetryTests {
             try await waitUntil("an upload failed") { !logs.messages("monitor error").isEmpty }
             try await Task.sleep(for: .milliseconds(300))
             client.failing.store(false, ordering: .relaxed)
-            try await waitUntil(timeout: .seconds(5), "replica catches up without a new write") {
+            try await waitUntil("replica catches up without a new write", timeout: .seconds(5)) {
                 try await database.replicasCaughtUp()
             }
         }

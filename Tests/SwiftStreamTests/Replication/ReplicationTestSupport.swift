@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PeerTestSupport
 import Synchronization
 import Testing
 
@@ -60,21 +61,6 @@ struct RecordingLogHandler: LogHandler {
             print("[\(event.level)] \(event.message) \(merged)")
         }
     }
-}
-
-/// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func waitUntil(
-    timeout: Duration = .seconds(15), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-    throw CancellationError()
 }
 
 /// The application side: one connection that creates and writes the database.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PeerTestSupport
 import Testing
 
 @testable import SwiftStream

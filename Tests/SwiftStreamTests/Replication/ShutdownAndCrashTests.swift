@@ -51,7 +51,7 @@ struct SlowReplicaClient: ReplicaClient {
     func walSegment(at position: WALPosition) async throws -> [UInt8] { try await base.walSegment(at: position) }
 }
 
-@Suite("Shutdown and crash recovery", .serialized, .enabled(if: litestreamBinary != nil))
+@Suite("Shutdown and crash recovery", .serialized, .requiresPeer("litestream", PeerBinaries.litestream))
 struct ShutdownAndCrashTests {
     @Test func finalSyncIsBoundedAndTheRestIsUploadedAtNextStart() async throws {
         let (directory, databasePath, replicaRoot, app, base) = try fileReplicaScenario()

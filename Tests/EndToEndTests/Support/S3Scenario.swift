@@ -93,6 +93,32 @@ struct S3Scenario: Sendable {
         return Daemon(tool: tool, child: child, logPath: log)
     }
 
+    /// Waits until the replica holds at least `count` WAL segments of the local generation,
+    /// failing early if `daemon` exits; returns that generation.
+    @discardableResult
+    func waitForWALSegments(_ count: Int, from daemon: Daemon) async throws -> Generation {
+        var uploaded: Generation?
+        try await waitUntil("\(daemon.tool) uploaded \(count) WAL segments (log: \(daemon.logPath))") {
+            try daemon.checkRunning()
+            guard let generation = try ReplicaProbe.localGeneration(metaPath: metaPath),
+                try await client.walSegments(in: generation).count >= count
+            else { return false }
+            uploaded = generation
+            return true
+        }
+        return try #require(uploaded)
+    }
+
+    /// Waits until the proxy has seen more than `count` requests (it records every request that
+    /// reaches it, faulted or not), failing early if `daemon` exits.
+    func waitForRequests(after count: Int, from daemon: Daemon, _ what: String) async throws {
+        let proxy = try #require(proxy)
+        try await waitUntil(what) {
+            try daemon.checkRunning()
+            return proxy.requests.count > count
+        }
+    }
+
     // MARK: Restores
 
     /// Restores with `tool` (restore config, optional extra arguments such as `-timestamp`) into

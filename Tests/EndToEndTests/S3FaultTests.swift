@@ -77,9 +77,9 @@ extension EndToEnd {
             // happens locally when the store comes back.
             proxy.setOutage(.status(503, code: "ServiceUnavailable"))
             writer = BackgroundWriter(path: scenario.databasePath, batch: 2)
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(3))  // the point: the application writes during the outage
             try await writer.stop()
-            try await Task.sleep(for: .seconds(12))
+            try await Task.sleep(for: .seconds(12))  // the point: the outage outlasts the retry budget while idle
             proxy.setOutage(nil)
             try await probe.waitForCatchUp(
                 databasePath: scenario.databasePath, daemon: daemon, "after outage 2 (application idle)",

@@ -14,7 +14,7 @@ extension EndToEnd {
             let daemon = try scenario.startReplicate(.swiftstream)
             defer { daemon.kill() }
             let writer = BackgroundWriter(path: scenario.databasePath)
-            try await Task.sleep(for: .seconds(4))
+            try await Task.sleep(for: .seconds(4))  // the point: 4 s of writes while the daemon replicates
             try await writer.stop()
             #expect(writer.transactions > 50)
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "writer stopped")
@@ -82,6 +82,7 @@ extension EndToEnd {
                 try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "batch \(batch)")
                 guard batch < 3 else { break }
                 // Everything so far was uploaded before `point`; the next batch starts > 1 s after it.
+                // Not a synchronisation: the clock has to pass the boundary (nothing to poll).
                 let now = Timestamp.now()
                 let point = Timestamp(seconds: now.seconds + 2)
                 try await Task.sleep(for: .nanoseconds(point.nanoseconds - now.nanoseconds + 1_100_000_000))

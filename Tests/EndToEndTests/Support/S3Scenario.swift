@@ -243,7 +243,7 @@ enum S3Workload {
         connection.setBusyTimeout(milliseconds: 10_000)
         for sequence in 0..<count {
             try transaction(connection, batch: batch, sequence: sequence)
-            try await Task.sleep(for: pause)
+            try await Task.sleep(for: pause)  // pacing of the workload, not a wait
         }
     }
 
@@ -273,7 +273,7 @@ final class BackgroundWriter: Sendable {
                     try S3Workload.transaction(connection, batch: batch, sequence: sequence)
                     sequence += 1
                     committed.add(1, ordering: .relaxed)
-                    usleep(micros)
+                    usleep(micros)  // pacing of the workload, not a wait
                 }
             } catch {
                 failure.withLock { $0 = "\(error)" }

@@ -97,7 +97,7 @@ final class AppWriter: Sendable {
     func write(batches: Int, rows: Int = 5, pause: Duration = .milliseconds(5)) async throws {
         for _ in 0..<batches {
             try insert(rows: rows)
-            try await Task.sleep(for: pause)
+            try await Task.sleep(for: pause)  // pacing of the writes, not a wait
         }
     }
 

@@ -44,7 +44,7 @@ struct SlowReplicaClient: ReplicaClient {
     }
     func writeWALSegment(at position: WALPosition, compressed: [UInt8]) async throws -> WALSegmentInfo {
         let delay = box.delay.withLock { $0 }
-        if delay > .zero { try await Task.sleep(for: delay) }
+        if delay > .zero { try await Task.sleep(for: delay) }  // the point: a slow store
         return try await base.writeWALSegment(at: position, compressed: compressed)
     }
     func deleteWALSegments(_ positions: [WALPosition]) async throws { try await base.deleteWALSegments(positions) }

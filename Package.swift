@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "swiftstream", dependencies: ["SwiftStreamCLI"], swiftSettings: strict),
-        .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream"], swiftSettings: strict),
+        .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream", "PeerTestSupport"], swiftSettings: strict),
         // Test helpers: loopback servers and proxies, spawning peers (moto_server, litestream).
         .target(
             name: "PeerTestSupport", dependencies: ["SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3"],

@@ -32,11 +32,13 @@ public actor AWSCredentialChain {
     private let logger: Logger
     /// How long before expiry temporary credentials are renewed. Default 5 minutes.
     public let refreshWindowNanoseconds: Int64
+    /// The clock expiry is judged by (the system clock; tests inject their own).
+    private let now: @Sendable () -> Timestamp
     private var cached: (credentials: AWSCredentials, source: Source)?
 
     public init(
         accessKeyID: String, secretAccessKey: String, environment: [String: String], http: HTTPClient,
-        logger: Logger, refreshWindowSeconds: Int64 = 300
+        logger: Logger, refreshWindowSeconds: Int64 = 300, now: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) {
         staticCredentials =
             accessKeyID.isEmpty && secretAccessKey.isEmpty
@@ -49,6 +51,7 @@ public actor AWSCredentialChain {
         metadataHTTP = HTTPClient(configuration: metadata)
         self.logger = logger
         refreshWindowNanoseconds = refreshWindowSeconds * 1_000_000_000
+        self.now = now
     }
 
     /// Current credentials, resolving or refreshing them when needed.
@@ -66,7 +69,7 @@ public actor AWSCredentialChain {
             return fresh.credentials
         } catch {
             // Keep using credentials that have not expired yet if a refresh fails.
-            if let cached, let expiry = cached.credentials.expiration, Timestamp.now() < expiry {
+            if let cached, let expiry = cached.credentials.expiration, now() < expiry {
                 logger.warning("cannot refresh aws credentials", metadata: ["error": "\(error)"])
                 return cached.credentials
             }
@@ -84,7 +87,7 @@ public actor AWSCredentialChain {
 
     private func needsRefresh(_ c: AWSCredentials) -> Bool {
         guard let expiry = c.expiration else { return false }
-        return Timestamp.now().nanoseconds >= expiry.nanoseconds - refreshWindowNanoseconds
+        return now().nanoseconds >= expiry.nanoseconds - refreshWindowNanoseconds
     }
 
     private func env(_ name: String) -> String? {

@@ -49,6 +49,7 @@ extension EndToEnd {
         static func pointInTime() async throws -> String {
             let now = Timestamp.now()
             let point = Timestamp(seconds: now.seconds + 2)
+            // Not a synchronisation: the clock has to pass the boundary (nothing to poll).
             try await Task.sleep(for: .nanoseconds(point.nanoseconds - now.nanoseconds + 1_100_000_000))
             return point.rfc3339
         }

@@ -1,3 +1,4 @@
+import PeerTestSupport
 import SwiftStream
 import Testing
 

@@ -26,7 +26,9 @@ extension EndToEnd {
                 try daemon.checkRunning()
                 return proxy.pendingFaults == 0
             }
-            try await Task.sleep(for: .seconds(1))
+            // The application writes on and the daemon gets through again after the last fault.
+            try await scenario.waitForRequests(
+                after: proxy.requests.count + 2, from: daemon, "the daemon sent 3 requests after the last fault")
             try await writer.stop()
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "faults over")
             let live = try scenario.liveDigest()
@@ -54,15 +56,18 @@ extension EndToEnd {
             let daemon = try scenario.startReplicate(.swiftstream)
             defer { daemon.kill() }
             var writer = BackgroundWriter(path: scenario.databasePath, batch: 1)
-            try await Task.sleep(for: .seconds(2))
+            try await scenario.waitForWALSegments(1, from: daemon)
             let generation = try #require(try ReplicaProbe.localGeneration(metaPath: scenario.metaPath))
             let indexBefore = try await scenario.client.walSegments(in: generation).map(\.index).max() ?? 0
 
             // Outage 1: refused connections for 15 s, the writer keeps going.
             proxy.goDown()
-            try await Task.sleep(for: .seconds(15))
+            try await Task.sleep(for: .seconds(15))  // the outage must last this long (beyond the retry budget)
+            let requestsDuringOutage = proxy.requests.count
             try proxy.comeUp()
-            try await Task.sleep(for: .seconds(2))
+            // The writer keeps going while the daemon gets through to the store again.
+            try await scenario.waitForRequests(
+                after: requestsDuringOutage, from: daemon, "the daemon reached the store after outage 1")
             try await writer.stop()
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "after outage 1")
             let indexAfter = try await scenario.client.walSegments(in: generation).map(\.index).max() ?? 0
@@ -72,9 +77,9 @@ extension EndToEnd {
             // happens locally when the store comes back.
             proxy.setOutage(.status(503, code: "ServiceUnavailable"))
             writer = BackgroundWriter(path: scenario.databasePath, batch: 2)
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(3))  // the point: the application writes during the outage
             try await writer.stop()
-            try await Task.sleep(for: .seconds(12))
+            try await Task.sleep(for: .seconds(12))  // the point: the outage outlasts the retry budget while idle
             proxy.setOutage(nil)
             try await probe.waitForCatchUp(
                 databasePath: scenario.databasePath, daemon: daemon, "after outage 2 (application idle)",

@@ -21,7 +21,7 @@ extension EndToEnd {
             // Steady state: writes (with checkpoints, so new indexes too), uploads, no listing.
             proxy.clearRequests()
             let writer = BackgroundWriter(path: scenario.databasePath, batch: 2)
-            try await Task.sleep(for: .seconds(4))
+            try await Task.sleep(for: .seconds(4))  // the point: 4 s of steady-state writes
             try await writer.stop()
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "steady state")
             let steady = proxy.operationCounts
@@ -30,9 +30,9 @@ extension EndToEnd {
             #expect(Set(steady.keys) == [.putObject], "steady-state requests: \(steady)")
 
             // Idle: no request at all.
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: .seconds(1))  // settle: nothing to poll for (the daemon is caught up)
             proxy.clearRequests()
-            try await Task.sleep(for: .seconds(5))
+            try await Task.sleep(for: .seconds(5))  // the point: an idle window in which nothing must happen
             let idle = proxy.requests
             #expect(idle.isEmpty, "idle requests: \(idle.map { "\($0.method) \($0.target)" })")
             await daemon.stop()

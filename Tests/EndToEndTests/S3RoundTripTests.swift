@@ -14,7 +14,7 @@ extension EndToEnd {
             let daemon = try scenario.startReplicate(.swiftstream)
             defer { daemon.kill() }
             let writer = BackgroundWriter(path: scenario.databasePath)
-            try await Task.sleep(for: .seconds(4))
+            try await Task.sleep(for: .seconds(4))  // the point: 4 s of writes while the daemon replicates
             try await writer.stop()
             #expect(writer.transactions > 50)
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "writer stopped")
@@ -40,14 +40,8 @@ extension EndToEnd {
             let writer = BackgroundWriter(path: scenario.databasePath)
             let litestream = try scenario.startReplicate(.litestream)
             defer { litestream.kill() }
-            try await Task.sleep(for: .seconds(3))
-            try await waitUntil("Litestream uploaded a snapshot and WAL") {
-                try litestream.checkRunning()
-                guard let generation = try ReplicaProbe.localGeneration(metaPath: scenario.metaPath) else {
-                    return false
-                }
-                return try await !scenario.client.walSegments(in: generation).isEmpty
-            }
+            // A few sync rounds of Litestream while the application writes.
+            try await scenario.waitForWALSegments(3, from: litestream)
             await litestream.stop()
             let generation = try #require(try ReplicaProbe.localGeneration(metaPath: scenario.metaPath))
             let snapshotsBefore = try await scenario.client.snapshots(in: generation)
@@ -55,7 +49,9 @@ extension EndToEnd {
             // The writer never stopped: what it wrote between the two daemons is in the WAL.
             let swiftstream = try scenario.startReplicate(.swiftstream)
             defer { swiftstream.kill() }
-            try await Task.sleep(for: .seconds(3))
+            let segmentsBefore = try await scenario.client.walSegments(in: generation).count
+            // A few sync rounds of swiftstream while the application writes.
+            try await scenario.waitForWALSegments(segmentsBefore + 3, from: swiftstream)
             try await writer.stop()
             try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: swiftstream, "handover")
             let live = try scenario.liveDigest()
@@ -86,6 +82,7 @@ extension EndToEnd {
                 try await probe.waitForCatchUp(databasePath: scenario.databasePath, daemon: daemon, "batch \(batch)")
                 guard batch < 3 else { break }
                 // Everything so far was uploaded before `point`; the next batch starts > 1 s after it.
+                // Not a synchronisation: the clock has to pass the boundary (nothing to poll).
                 let now = Timestamp.now()
                 let point = Timestamp(seconds: now.seconds + 2)
                 try await Task.sleep(for: .nanoseconds(point.nanoseconds - now.nanoseconds + 1_100_000_000))

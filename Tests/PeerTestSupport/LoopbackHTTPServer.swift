@@ -119,6 +119,7 @@ public final class LoopbackHTTPServer: Sendable {
                 Loopback.reset(fd)
                 return
             case .stall(let seconds):
+                // The stall is the point: answer nothing for that long.
                 usleep(UInt32(seconds * 1_000_000))
                 close(fd)
                 return

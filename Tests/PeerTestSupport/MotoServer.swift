@@ -44,17 +44,10 @@ public final class MotoServer: Sendable {
             throw SwiftStreamError(.io, "moto_server did not start on port \(port): \(process.log)")
         }
         do {
-            // Ready once it answers HTTP.
-            let deadline = Timestamp.now().nanoseconds + 30_000_000_000
-            while true {
-                if let r = try? await bootstrap.http.execute(
-                    HTTPRequest(method: "GET", url: bootstrap.endpoint + "/moto-api/")),
-                    r.status < 500
-                {
-                    break
-                }
-                if Timestamp.now().nanoseconds > deadline { throw SwiftStreamError(.io, "moto_server not ready") }
-                try await Task.sleep(nanoseconds: 100_000_000)
+            try await waitUntil("moto_server on port \(port) answers HTTP", every: .milliseconds(100)) {
+                let response = try? await bootstrap.http.execute(
+                    HTTPRequest(method: "GET", url: bootstrap.endpoint + "/moto-api/"))
+                return response.map { $0.status < 500 } ?? false
             }
             let user = "admin"
             _ = try await bootstrap.iam(["Action": "CreateUser", "UserName": user])
@@ -164,7 +157,7 @@ private actor SharedMoto {
     private var starting = false
 
     func get() async throws -> MotoServer {
-        while starting { try await Task.sleep(nanoseconds: 50_000_000) }
+        try await waitUntil("the shared moto_server started by another test", timeout: .seconds(120)) { !starting }
         if let server { return server }
         starting = true
         defer { starting = false }

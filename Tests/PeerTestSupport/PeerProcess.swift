@@ -49,14 +49,14 @@ public final class PeerProcess: Sendable {
 
     /// Waits for exit up to `seconds`; returns the exit status or nil on timeout.
     public func wait(seconds: Double) async -> Int32? {
-        let deadline = Timestamp.now().nanoseconds + Int64(seconds * 1e9)
-        while Timestamp.now().nanoseconds < deadline {
+        var exitStatus: Int32?
+        try? await waitUntil("\(logPath) process \(pid) exits", timeout: .seconds(seconds)) {
             var status: Int32 = 0
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { return (status >> 8) & 0xFF }
-            try? await Task.sleep(nanoseconds: 50_000_000)
+            guard waitpid(pid, &status, WNOHANG) == pid else { return false }
+            exitStatus = (status >> 8) & 0xFF
+            return true
         }
-        return nil
+        return exitStatus
     }
 
     public var log: String { (try? FileIO.readAll(logPath)).map { String(decoding: $0, as: UTF8.self) } ?? "" }
@@ -110,16 +110,18 @@ public enum Loopback {
 
     /// Polls until something accepts TCP connections on `port`, or the deadline passes.
     public static func waitForListener(port: Int, seconds: Double) async -> Bool {
-        let deadline = Timestamp.now().nanoseconds + Int64(seconds * 1e9)
-        while Timestamp.now().nanoseconds < deadline {
-            let fd = connect(port: port)
-            if fd >= 0 {
-                close(fd)
-                return true
+        do {
+            try await waitUntil(
+                "127.0.0.1:\(port) accepts connections", timeout: .seconds(seconds), every: .milliseconds(100)
+            ) {
+                let fd = connect(port: port)
+                if fd >= 0 { close(fd) }
+                return fd >= 0
             }
-            try? await Task.sleep(nanoseconds: 100_000_000)
+            return true
+        } catch {
+            return false
         }
-        return false
     }
 
     /// A listening socket on 127.0.0.1 (port 0 = any); returns (fd, port).
@@ -157,15 +159,16 @@ public enum Loopback {
 /// under the package root.
 public enum PeerBinaries {
     public static func path(environment variable: String, name: String, file: String = #filePath) throws -> String {
-        if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty { return value }
         // #filePath is <root>/Tests/<Target>/<File>.swift.
         var root = file
         for _ in 0..<3 { root = Path.dirname(root) }
-        let candidate = root + "/.venv-peers/bin/" + name
+        let value = getenv(variable).map { String(cString: $0) } ?? ""
+        let candidate = value.isEmpty ? root + "/.venv-peers/bin/" + name : value
         guard access(candidate, X_OK) == 0 else {
             throw SwiftStreamError(
                 .invalidConfiguration,
-                "\(name) not found (set \(variable) or run `make test`, which installs the peers)")
+                "\(name) not found at \(candidate): run `make peers` (it installs Litestream v0.3.13 and "
+                    + "moto_server into .venv-peers) or set \(variable)")
         }
         return candidate
     }

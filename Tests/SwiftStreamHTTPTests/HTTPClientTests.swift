@@ -90,12 +90,17 @@ import Testing
     }
 
     @Test func cancellingTheTaskAbortsTheTransfer() async throws {
-        let server = try LoopbackHTTPServer { _ in .stall(seconds: 10) }
+        let received = Atomic<Bool>(false)
+        let server = try LoopbackHTTPServer { _ in
+            received.store(true, ordering: .relaxed)
+            return .stall(seconds: 10)
+        }
         defer { server.stop() }
         let client = HTTPClient()
         let started = Timestamp.now()
         let task = Task { try await client.execute(HTTPRequest(method: "GET", url: server.url)) }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        // Cancel only once the transfer is under way, so the abort (not a request never sent) is tested.
+        try await waitUntil("the server received the request") { received.load(ordering: .relaxed) }
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }

@@ -55,18 +55,16 @@ import Testing
         defer { replicate.kill() }
 
         let client = makeClient(endpoint: moto.endpoint, bucket: bucket, path: "app", credentials: moto.admin)
-        let deadline = Timestamp.now().seconds + 30
         var generation: Generation?
         var segments: [WALSegmentInfo] = []
-        while Timestamp.now().seconds < deadline {
-            if let g = try await client.generations().first {
-                segments = try await client.walSegments(in: g)
-                if !segments.isEmpty, !(try await client.snapshots(in: g)).isEmpty {
-                    generation = g
-                    break
-                }
-            }
-            try await Task.sleep(nanoseconds: 200_000_000)
+        try await waitUntil(
+            "litestream replicated a snapshot and WAL (log: \(replicate.log))", every: .milliseconds(200)
+        ) {
+            guard let g = try await client.generations().first else { return false }
+            segments = try await client.walSegments(in: g)
+            guard !segments.isEmpty, !(try await client.snapshots(in: g)).isEmpty else { return false }
+            generation = g
+            return true
         }
         let g = try #require(generation, "litestream did not replicate: \(replicate.log)")
         let snapshots = try await client.snapshots(in: g)

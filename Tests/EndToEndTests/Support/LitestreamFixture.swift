@@ -1,3 +1,4 @@
+import PeerTestSupport
 import SwiftStream
 
 /// A file replica written by the real Litestream v0.3.13 while an application (this test
@@ -221,6 +222,7 @@ final class FixtureBuilder {
                 }
             }
             try connection.execute("COMMIT")
+            // Pacing of the fixture's transactions, not a wait.
             if transaction + 1 < transactions { usleep(UInt32(pause / .microseconds(1))) }
         }
         batchDigests[batch] = (try DatabaseDigest.compute(connection).userTables, try batchCounts(connection))
@@ -338,7 +340,7 @@ final class FixtureBuilder {
         let now = Timestamp.now()
         let point = Timestamp(seconds: now.seconds + 2)
         let wake = point.nanoseconds - now.nanoseconds + 1_100_000_000
-        try await Task.sleep(for: .nanoseconds(wake))
+        try await Task.sleep(for: .nanoseconds(wake))  // the point: a clock boundary must pass
         let (digest, counts) = batchDigests[batch]!
         return .init(
             timestamp: point.rfc3339, generation: generation, batch: batch, digest: digest, batchCounts: counts)

@@ -93,6 +93,32 @@ struct S3Scenario: Sendable {
         return Daemon(tool: tool, child: child, logPath: log)
     }
 
+    /// Waits until the replica holds at least `count` WAL segments of the local generation,
+    /// failing early if `daemon` exits; returns that generation.
+    @discardableResult
+    func waitForWALSegments(_ count: Int, from daemon: Daemon) async throws -> Generation {
+        var uploaded: Generation?
+        try await waitUntil("\(daemon.tool) uploaded \(count) WAL segments (log: \(daemon.logPath))") {
+            try daemon.checkRunning()
+            guard let generation = try ReplicaProbe.localGeneration(metaPath: metaPath),
+                try await client.walSegments(in: generation).count >= count
+            else { return false }
+            uploaded = generation
+            return true
+        }
+        return try #require(uploaded)
+    }
+
+    /// Waits until the proxy has seen more than `count` requests (it records every request that
+    /// reaches it, faulted or not), failing early if `daemon` exits.
+    func waitForRequests(after count: Int, from daemon: Daemon, _ what: String) async throws {
+        let proxy = try #require(proxy)
+        try await waitUntil(what) {
+            try daemon.checkRunning()
+            return proxy.requests.count > count
+        }
+    }
+
     // MARK: Restores
 
     /// Restores with `tool` (restore config, optional extra arguments such as `-timestamp`) into
@@ -217,7 +243,7 @@ enum S3Workload {
         connection.setBusyTimeout(milliseconds: 10_000)
         for sequence in 0..<count {
             try transaction(connection, batch: batch, sequence: sequence)
-            try await Task.sleep(for: pause)
+            try await Task.sleep(for: pause)  // pacing of the workload, not a wait
         }
     }
 
@@ -247,7 +273,7 @@ final class BackgroundWriter: Sendable {
                     try S3Workload.transaction(connection, batch: batch, sequence: sequence)
                     sequence += 1
                     committed.add(1, ordering: .relaxed)
-                    usleep(micros)
+                    usleep(micros)  // pacing of the workload, not a wait
                 }
             } catch {
                 failure.withLock { $0 = "\(error)" }
@@ -261,7 +287,9 @@ final class BackgroundWriter: Sendable {
     /// Stops after the current transaction; throws if a transaction failed.
     func stop() async throws {
         stopRequested.store(true, ordering: .relaxed)
-        while !finished.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitUntil("the writer finished its transaction", every: .milliseconds(10)) {
+            finished.load(ordering: .acquiring)
+        }
         if let failure = failure.withLock({ $0 }) {
             throw SwiftStreamError(.io, "writer failed after \(transactions) transactions: \(failure)")
         }
@@ -303,7 +331,7 @@ struct ReplicaProbe {
         databasePath: String, daemon: Daemon?, _ label: String, timeout: Duration = .seconds(60)
     ) async throws {
         try await waitUntil(
-            "the replica has everything committed (\(label))", timeout: timeout, interval: .milliseconds(200)
+            "the replica has everything committed (\(label))", timeout: timeout, every: .milliseconds(200)
         ) {
             try daemon?.checkRunning()
             return try await isCaughtUp(databasePath: databasePath)

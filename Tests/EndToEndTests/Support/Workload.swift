@@ -1,3 +1,4 @@
+import PeerTestSupport
 import SwiftStream
 import Synchronization
 import Testing
@@ -128,7 +129,7 @@ final class Workload: Sendable {
                 if checkpointEvery > 0 && written % checkpointEvery == 0 {
                     try checkpoint(written / checkpointEvery % 2 == 0 ? "TRUNCATE" : "RESTART")
                 }
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)  // pacing of the workload, not a wait
             }
         }
         loop.withLock { previous in

@@ -1,18 +1,19 @@
 import Foundation
 import Logging
+import PeerTestSupport
 import Testing
 
 @testable import SwiftStream
 
 /// Round trips of the local meta directory and the replica between swiftstream and the real
 /// Litestream v0.3.13 (README checklist item 18).
-@Suite("Litestream interop", .serialized, .enabled(if: litestreamBinary != nil))
+@Suite("Litestream interop", .serialized, .requiresPeer("litestream", PeerBinaries.litestream))
 struct LitestreamInteropTests {
     /// Starts `litestream replicate` on `databasePath` with a file replica at `replicaRoot`.
     func startLitestream(
         databasePath: String, replicaRoot: String, in directory: TemporaryDirectory
     ) throws -> ChildProcessForTests {
-        let binary = try #require(litestreamBinary)
+        let binary = try PeerBinaries.litestream()
         let config = directory.path + "/litestream.yml"
         let yaml = """
             dbs:

@@ -1,4 +1,5 @@
 import Logging
+import PeerTestSupport
 import Synchronization
 import Testing
 
@@ -70,9 +71,11 @@ struct ReplicaRetryTests {
             client.failing.store(true, ordering: .relaxed)
             try app.insert()
             try await waitUntil("an upload failed") { !logs.messages("monitor error").isEmpty }
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntil("the failed round was retried during the outage") {
+                client.failedUploads.load(ordering: .relaxed) >= 2
+            }
             client.failing.store(false, ordering: .relaxed)
-            try await waitUntil(timeout: .seconds(5), "replica catches up without a new write") {
+            try await waitUntil("replica catches up without a new write", timeout: .seconds(5)) {
                 try await database.replicasCaughtUp()
             }
         }

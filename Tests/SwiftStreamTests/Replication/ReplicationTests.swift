@@ -1,10 +1,11 @@
 import Foundation
 import Logging
+import PeerTestSupport
 import Testing
 
 @testable import SwiftStream
 
-@Suite("Replication", .serialized)
+@Suite("Replication", .serialized, .requiresPeer("litestream", PeerBinaries.litestream))
 struct ReplicationTests {
     /// Checks the replica layout: snapshot first, every index starts at offset 0 with a WAL
     /// header, offsets are contiguous (next = previous + decompressed length), frames aligned.

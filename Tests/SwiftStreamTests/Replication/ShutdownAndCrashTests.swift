@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PeerTestSupport
 import Synchronization
 import Testing
 
@@ -43,14 +44,14 @@ struct SlowReplicaClient: ReplicaClient {
     }
     func writeWALSegment(at position: WALPosition, compressed: [UInt8]) async throws -> WALSegmentInfo {
         let delay = box.delay.withLock { $0 }
-        if delay > .zero { try await Task.sleep(for: delay) }
+        if delay > .zero { try await Task.sleep(for: delay) }  // the point: a slow store
         return try await base.writeWALSegment(at: position, compressed: compressed)
     }
     func deleteWALSegments(_ positions: [WALPosition]) async throws { try await base.deleteWALSegments(positions) }
     func walSegment(at position: WALPosition) async throws -> [UInt8] { try await base.walSegment(at: position) }
 }
 
-@Suite("Shutdown and crash recovery", .serialized, .enabled(if: litestreamBinary != nil))
+@Suite("Shutdown and crash recovery", .serialized, .requiresPeer("litestream", PeerBinaries.litestream))
 struct ShutdownAndCrashTests {
     @Test func finalSyncIsBoundedAndTheRestIsUploadedAtNextStart() async throws {
         let (directory, databasePath, replicaRoot, app, base) = try fileReplicaScenario()

@@ -31,65 +31,90 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftstream", targets: ["swiftstream"]),
+        .library(name: "SwiftStreamSystem", targets: ["SwiftStreamSystem"]),
         .library(name: "SwiftStream", targets: ["SwiftStream"]),
         .library(name: "SwiftStreamHTTP", targets: ["SwiftStreamHTTP"]),
         .library(name: "SwiftStreamS3", targets: ["SwiftStreamS3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // Only for its bundled SQLite (module VaporCSQLite); pinned because that module is not a public product.
         .package(url: "https://github.com/vapor/sqlite-nio", exact: "1.13.2"),
     ],
     targets: cLibraries + [
+        // POSIX below the core: descriptors (swift-system's FileDescriptor plus what it lacks),
+        // path-level file helpers, SystemError, threads off the cooperative pool, child processes.
+        .target(
+            name: "SwiftStreamSystem",
+            dependencies: ["CSystemShims", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
+        // Replication and restore: the database monitor, shadow WAL, replicas, the ReplicaClient
+        // protocol with the file backend, LZ4, SQLite.
         .target(
             name: "SwiftStream",
             dependencies: [
-                "CLZ4", "CSystemShims",
+                "SwiftStreamSystem", "CLZ4",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         // HTTP over libcurl plus SigV4, shared by the cloud backends.
-        .target(name: "SwiftStreamHTTP", dependencies: ["SwiftStream", "CCurl", "COpenSSL"], swiftSettings: strict),
+        .target(
+            name: "SwiftStreamHTTP", dependencies: ["SwiftStream", "SwiftStreamSystem", "CCurl", "COpenSSL"],
+            swiftSettings: strict),
         .target(
             name: "SwiftStreamS3",
-            dependencies: ["SwiftStream", "SwiftStreamHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwiftStream", "SwiftStreamSystem", "SwiftStreamHTTP",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "SwiftStreamCLI",
             dependencies: [
-                "SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3", "CSystemShims", "CYAML",
+                "SwiftStream", "SwiftStreamSystem", "SwiftStreamHTTP", "SwiftStreamS3", "CSystemShims", "CYAML",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(name: "swiftstream", dependencies: ["SwiftStreamCLI"], swiftSettings: strict),
-        .testTarget(name: "SwiftStreamTests", dependencies: ["SwiftStream", "PeerTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SwiftStreamSystemTests", dependencies: ["SwiftStreamSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "SwiftStreamTests", dependencies: ["SwiftStream", "SwiftStreamSystem", "PeerTestSupport"],
+            swiftSettings: strict),
         // Test helpers: loopback servers and proxies, spawning peers (moto_server, litestream).
         .target(
-            name: "PeerTestSupport", dependencies: ["SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3"],
+            name: "PeerTestSupport",
+            dependencies: ["SwiftStream", "SwiftStreamSystem", "SwiftStreamHTTP", "SwiftStreamS3"],
             path: "Tests/PeerTestSupport", swiftSettings: strict
         ),
         .testTarget(
-            name: "SwiftStreamHTTPTests", dependencies: ["SwiftStreamHTTP", "SwiftStream", "PeerTestSupport"],
+            name: "SwiftStreamHTTPTests",
+            dependencies: ["SwiftStreamHTTP", "SwiftStream", "SwiftStreamSystem", "PeerTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SwiftStreamS3Tests",
             dependencies: [
-                "SwiftStreamS3", "SwiftStreamHTTP", "SwiftStream", "PeerTestSupport",
+                "SwiftStreamS3", "SwiftStreamHTTP", "SwiftStream", "SwiftStreamSystem", "PeerTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream"], swiftSettings: strict),
+            name: "SwiftStreamCLITests", dependencies: ["SwiftStreamCLI", "SwiftStream", "SwiftStreamSystem"],
+            swiftSettings: strict),
         // Runs the built binaries against Litestream v0.3.13 (file replicas, and S3 through moto).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SwiftStream", "SwiftStreamHTTP", "SwiftStreamS3", "PeerTestSupport"],
+            dependencies: ["SwiftStream", "SwiftStreamSystem", "SwiftStreamHTTP", "SwiftStreamS3", "PeerTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// Entry point of the `swiftstream` executable, and the way to run the CLI as a library.
 public enum SwiftStreamMain {

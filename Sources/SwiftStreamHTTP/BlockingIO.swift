@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// Runs blocking C calls (`curl_easy_perform`) on their own threads, off Swift's cooperative pool.
 ///

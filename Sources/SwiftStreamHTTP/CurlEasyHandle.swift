@@ -1,6 +1,13 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import CCurl
 import SwiftStream
+import SwiftStreamSystem
 import Synchronization
+import SystemPackage
 
 /// A flag set from `withTaskCancellationHandler` and polled by libcurl's progress callback.
 final class CancellationFlag: Sendable {
@@ -14,9 +21,9 @@ final class CancellationFlag: Sendable {
 final class TransferContext {
     let body: HTTPRequest.Body
     var bodyPosition: Int64 = 0
-    var bodyFD: Int32 = -1
     let destinationPath: String?
-    var destinationFD: Int32 = -1
+    /// The destination file, opened at the first byte of a 2xx body.
+    var destination: FileDescriptor?
     let memoryLimit: Int
     let cancellation: CancellationFlag
 
@@ -40,46 +47,16 @@ final class TransferContext {
         }
     }
 
-    deinit {
-        if bodyFD >= 0 { close(bodyFD) }
-        if destinationFD >= 0 { close(destinationFD) }
-    }
-
-    func openFiles() throws(HTTPError) {
-        if case .file(let path, _, _) = body {
-            bodyFD = open(path, O_RDONLY | O_CLOEXEC)
-            if bodyFD < 0 { throw HTTPError(.localIO, SystemError("open", path, errno: errno).description) }
-        }
-    }
+    deinit { destination?.closeIgnoringErrors() }
 
     /// Fills `buffer` with the next body bytes; returns the count (0 at the end).
-    func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        let remaining = body.length - bodyPosition
-        let n = Int(min(Int64(buffer.count), remaining))
-        guard n > 0, let base = buffer.baseAddress else { return 0 }
-        switch body {
-        case .empty:
-            return 0
-        case .bytes(let bytes):
-            let start = Int(bodyPosition)
-            bytes.withUnsafeBytes { src in
-                if let from = src.baseAddress { base.copyMemory(from: from + start, byteCount: n) }
-            }
-        case .file(let path, let offset, _):
-            var done = 0
-            while done < n {
-                let r = pread(bodyFD, base + done, n - done, off_t(offset + bodyPosition) + off_t(done))
-                if r < 0 && errno == EINTR { continue }
-                if r <= 0 {
-                    localError = HTTPError(
-                        .localIO,
-                        r < 0
-                            ? SystemError("read", path, errno: errno).description
-                            : "read \(path): file shrank while uploading")
-                    return nil
-                }
-                done += r
-            }
+    func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard case .bytes(let bytes) = body else { return 0 }
+        let start = Int(bodyPosition)
+        let n = min(buffer.count, bytes.count - start)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + n)]))
         }
         bodyPosition += Int64(n)
         return n
@@ -106,24 +83,11 @@ final class TransferContext {
     /// Stores a body chunk; returns false to abort the transfer.
     func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
         if let path = destinationPath, (200..<300).contains(status) {
-            if destinationFD < 0 {
-                destinationFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-                if destinationFD < 0 {
-                    localError = HTTPError(.localIO, SystemError("open", path, errno: errno).description)
-                    return false
-                }
-            }
-            var done = 0
-            while done < chunk.count {
-                // swift-format-ignore: NeverForceUnwrap
-                // curl never passes an empty buffer with a nil base; count > done > = 0 here.
-                let r = write(destinationFD, chunk.baseAddress! + done, chunk.count - done)
-                if r < 0 && errno == EINTR { continue }
-                if r < 0 {
-                    localError = HTTPError(.localIO, SystemError("write", path, errno: errno).description)
-                    return false
-                }
-                done += r
+            do {
+                try openDestination(path).writeAll(chunk, path: path)
+            } catch {
+                localError = HTTPError(.localIO, error.description)
+                return false
             }
             written += Int64(chunk.count)
             return true
@@ -139,10 +103,19 @@ final class TransferContext {
     /// Makes sure a 2xx response with an empty body still creates (truncates) the destination file.
     func finishDestination() throws(HTTPError) {
         guard let path = destinationPath, (200..<300).contains(status) else { return }
-        if destinationFD < 0 {
-            destinationFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if destinationFD < 0 { throw HTTPError(.localIO, SystemError("open", path, errno: errno).description) }
+        do {
+            _ = try openDestination(path)
+        } catch {
+            throw HTTPError(.localIO, error.description)
         }
+    }
+
+    private func openDestination(_ path: String) throws(SystemError) -> FileDescriptor {
+        if let destination { return destination }
+        let opened = try FileDescriptor.open(
+            path, .writeOnly, options: [.create, .truncate], permissions: .ownerReadWrite)
+        destination = opened
+        return opened
     }
 }
 
@@ -194,7 +167,6 @@ final class CurlEasyHandle {
         }
         errorBuffer[0] = 0
         let context = TransferContext(body: request.body, destination: destination, cancellation: cancellation)
-        try context.openFiles()
         try configure(request, configuration: configuration, context: context)
 
         let rc = withExtendedLifetime(context) { swst_curl_easy_perform(handle) }
@@ -324,10 +296,7 @@ private let curlHeader: curl_write_callback = { pointer, size, count, userdata i
 private let curlRead: curl_read_callback = { pointer, size, count, userdata in
     guard let ctx = context(userdata), let pointer else { return swst_curl_readfunc_abort() }
     if ctx.cancellation.isCancelled { return swst_curl_readfunc_abort() }
-    guard let n = ctx.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count)) else {
-        return swst_curl_readfunc_abort()
-    }
-    return n
+    return ctx.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count))
 }
 
 private let curlSeek: curl_seek_callback = { userdata, offset, origin in

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 import Synchronization
 
 /// An HTTP/1.1 and HTTP/2 client over libcurl, shared by the cloud backends.

@@ -19,14 +19,11 @@ public struct HTTPRequest: Sendable {
     public enum Body: Sendable {
         case empty
         case bytes([UInt8])
-        /// `length` bytes of the file at `path`, starting at `offset`, read while sending.
-        case file(path: String, offset: Int64, length: Int64)
 
         public var length: Int64 {
             switch self {
             case .empty: 0
             case .bytes(let b): Int64(b.count)
-            case .file(_, _, let length): length
             }
         }
     }
@@ -127,7 +124,4 @@ public struct URLParts: Sendable, Equatable {
         if (scheme == "http" && port == 80) || (scheme == "https" && port == 443) { return host }
         return "\(host):\(port)"
     }
-
-    /// `scheme://host[:port]`.
-    public var origin: String { "\(scheme)://\(hostAndPort)" }
 }

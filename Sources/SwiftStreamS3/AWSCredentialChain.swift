@@ -1,6 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import SwiftStream
 import SwiftStreamHTTP
+import SwiftStreamSystem
 
 /// Resolves AWS credentials in Litestream v0.3.13's order (cli-and-config.md §6.1) and caches them.
 ///

@@ -214,10 +214,17 @@ final class S3Connection: Sendable {
         if let key = call.key { message += " \(key)" }
         if let text = parsed?.message, !text.isEmpty { message += " (\(text))" }
         if let hint = S3ErrorResponse.hint(for: code) { message += "; \(hint)" }
-        let kind: SwiftStreamError.Code =
-            (code == "NoSuchKey" || (response.status == 404 && call.key != nil && code != "NoSuchBucket"))
-            ? .notFound : .io
-        return SwiftStreamError(kind, message)
+        return SwiftStreamError(S3Connection.kind(status: response.status, code: code, key: call.key), message)
+    }
+
+    /// The kind of failure a refused request is: a missing key is `.notFound` (a missing bucket
+    /// is not), refused credentials `.unauthorized`, slow-downs `.throttled`, 5xx `.server`.
+    static func kind(status: Int, code: String, key: String?) -> SwiftStreamError.Code {
+        if code == "NoSuchKey" || (status == 404 && key != nil && code != "NoSuchBucket") { return .notFound }
+        if status == 401 || status == 403 { return .unauthorized }
+        if status == 429 || code == "SlowDown" || code == "Throttling" { return .throttled }
+        if status >= 500 { return .server }
+        return .io
     }
 
     static func defaultCode(status: Int) -> String {
@@ -237,7 +244,8 @@ final class S3Connection: Sendable {
             response = try await send(call, region: region)
         } catch let error as HTTPError {
             throw SwiftStreamError(
-                .io, "\(location): \(call.operation)\(call.key.map { " " + $0 } ?? ""): \(error.message)")
+                error.isTransient ? .network : .io,
+                "\(location): \(call.operation)\(call.key.map { " " + $0 } ?? ""): \(error.message)", cause: error)
         }
         guard (200..<300).contains(response.status) else { throw failure(response, call) }
         return response

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// Object keys of a replica in a bucket, built like Litestream's `path.Join(path, "generations", …)`.
 ///

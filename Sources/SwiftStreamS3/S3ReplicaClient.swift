@@ -1,6 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import SwiftStream
 import SwiftStreamHTTP
+import SwiftStreamSystem
 
 /// A replica in an S3 bucket or an S3-compatible store (Litestream's `s3` replica type).
 ///
@@ -336,10 +342,9 @@ public struct S3ReplicaClient: ReplicaClient {
         // without handing `chunk` the same bytes twice.
         let spool = try SpoolFile(directory: temporaryDirectory)
         defer { spool.remove() }
-        spool.closeForWriting()
         let key = keys.snapshot(generation, index: index)
         _ = try await download(key: key, destination: .file(path: spool.path), what: "snapshot")
-        try SpoolFile.stream(spool.path, chunk)
+        try spool.stream(chunk)
     }
 
     public func walSegment(at position: WALPosition) async throws -> [UInt8] {

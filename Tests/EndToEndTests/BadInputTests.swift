@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 import Testing
 
 extension EndToEnd {

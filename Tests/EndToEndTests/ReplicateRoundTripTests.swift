@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import PeerTestSupport
 import SwiftStream
+import SwiftStreamSystem
 import Testing
 
 extension EndToEnd {

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 import Synchronization
 
 /// A request as a test server received it.
@@ -86,11 +92,7 @@ public final class LoopbackHTTPServer: Sendable {
 
     private func acceptLoop() {
         while !stopped.load(ordering: .relaxed) {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 {
-                if errno == EINTR { continue }
-                return
-            }
+            guard let fd = try? retryingInterrupts("accept", "", { accept(listener, nil, nil) }) else { return }
             connections.withLock { _ = $0.insert(fd) }
             TestThread.detach { [self] in
                 serve(fd)
@@ -246,13 +248,13 @@ final class SocketReader {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return send(fd, base + done, bytes.count - done, Int32(MSG_NOSIGNAL))
+            let sent = bytes.withUnsafeBytes { raw in
+                try? retryingInterrupts("send", "") {
+                    send(fd, raw.baseAddress.map { $0 + done }, bytes.count - done, Int32(MSG_NOSIGNAL))
+                }
             }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            done += n
+            guard let sent, sent > 0 else { return false }
+            done += sent
         }
         return true
     }

@@ -1,6 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
+import SwiftStreamSystem
 import Synchronization
 
 /// A `moto_server` on 127.0.0.1 with IAM authentication switched on.

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 import Synchronization
 
 /// A helper server started for a test (moto_server, litestream), stopped with SIGKILL by PID.

@@ -1,8 +1,13 @@
-import Synchronization
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
-import Testing
-
 @testable import SwiftStreamCLI
+import SwiftStreamSystem
+import Synchronization
+import Testing
 
 /// A temp directory with a config, a database file and a file replica holding two generations.
 struct ReplicaFixture {

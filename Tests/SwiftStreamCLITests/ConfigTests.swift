@@ -1,8 +1,13 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import SwiftStream
-import Testing
-
 @testable import SwiftStreamCLI
+import SwiftStreamSystem
+import Testing
 
 @Suite struct ConfigTests {
     @Test func readsEveryKey() throws {

@@ -1,6 +1,5 @@
-import Testing
-
 @testable import SwiftStreamCLI
+import Testing
 
 @Suite struct EnvironmentExpansionTests {
     static let environment = ["HOME": "/root", "A": "x", "A_B": "y", "$": "dollar", "1": "one", "EMPTY": ""]

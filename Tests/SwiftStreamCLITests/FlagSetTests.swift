@@ -1,6 +1,5 @@
-import Testing
-
 @testable import SwiftStreamCLI
+import Testing
 
 @Suite struct FlagSetTests {
     static let flags = FlagSet([

@@ -1,4 +1,5 @@
 import SwiftStream
+@testable import SwiftStreamCLI
 import Testing
 
 @Suite struct GoDurationTests {

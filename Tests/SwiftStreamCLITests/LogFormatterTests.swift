@@ -1,7 +1,6 @@
 import SwiftStream
-import Testing
-
 @testable import SwiftStreamCLI
+import Testing
 
 @Suite struct LogFormatterTests {
     static let time = Timestamp(seconds: 1_698_159_077, nanoseconds: 123_456_789)

@@ -1,6 +1,6 @@
+@testable import SwiftStreamCLI
 import Testing
 
-@testable import SwiftStreamCLI
 @Suite struct LookPathTests {
     @Test func findsExecutablesLikeGo() throws {
         #expect(lookPathProblem("sh", path: "/nonexistent:/bin:/usr/bin") == nil)

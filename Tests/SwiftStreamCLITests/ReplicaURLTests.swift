@@ -1,7 +1,6 @@
 import SwiftStream
-import Testing
-
 @testable import SwiftStreamCLI
+import Testing
 
 @Suite struct ReplicaURLTests {
     @Test(arguments: [

@@ -1,7 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
-import Testing
-
 @testable import SwiftStreamCLI
+import SwiftStreamSystem
+import Testing
 
 /// `restore` through the real core engine, on a snapshot-only file replica.
 @Suite struct RestoreEndToEndTests {

@@ -1,6 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
-
 @testable import SwiftStreamCLI
+import SwiftStreamSystem
 
 /// A fresh directory under /tmp, removed by `remove()`.
 struct TemporaryDirectory {
@@ -19,9 +24,7 @@ struct TemporaryDirectory {
     func write(_ name: String, _ text: String) throws -> String {
         let full = path + "/" + name
         try FileIO.makeDirectories(Path.dirname(full))
-        let fd = try FileIO.open(full, O_WRONLY | O_CREAT | O_TRUNC)
-        defer { close(fd) }
-        try Array(text.utf8).withUnsafeBytes { try FileIO.writeAll(fd, $0, path: full) }
+        try FileIO.write(Array(text.utf8), to: full)
         return full
     }
 

@@ -1,7 +1,6 @@
 import SwiftStream
-import Testing
-
 @testable import SwiftStreamCLI
+import Testing
 
 /// Every validation error of cli-and-config.md §4.4 plus swiftstream's stricter checks.
 @Suite struct ValidationTests {

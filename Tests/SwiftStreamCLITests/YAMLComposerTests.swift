@@ -1,6 +1,5 @@
-import Testing
-
 @testable import SwiftStreamCLI
+import Testing
 
 @Suite struct YAMLComposerTests {
     private func plain(_ text: String, _ line: Int) -> YAMLNode { YAMLNode(.scalar(text, plain: true), line: line) }

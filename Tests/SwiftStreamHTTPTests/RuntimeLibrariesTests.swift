@@ -1,6 +1,5 @@
-import Testing
-
 @testable import SwiftStreamHTTP
+import Testing
 
 /// libcurl and libcrypto are opened with dlopen on first use; these tests run the loaders'
 /// dlopen and dlsym steps on other libraries to see their errors.

@@ -1,13 +1,20 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
+@testable import SwiftStreamS3
+import SwiftStreamSystem
 import Synchronization
 import Testing
 
-@testable import SwiftStreamS3
-
 @Suite(.timeLimit(.minutes(3))) struct AWSCredentialChainTests {
-    static let g = Generation("00000000000000aa")!  // swift-format-ignore: NeverForceUnwrap
+    // swift-format-ignore: NeverForceUnwrap
+    // A literal of 16 lowercase hex digits is a valid generation.
+    static let g = Generation("00000000000000aa")!
 
     func chain(_ env: [String: String], id: String = "", secret: String = "") -> AWSCredentialChain {
         AWSCredentialChain(

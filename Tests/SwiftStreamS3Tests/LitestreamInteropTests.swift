@@ -1,7 +1,13 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
+import SwiftStreamSystem
 import Testing
 
 /// Interoperability with the real Litestream v0.3.13 over S3 (moto_server with auth on).

@@ -1,9 +1,8 @@
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
-import Testing
-
 @testable import SwiftStreamS3
+import Testing
 
 @Suite struct S3AddressingTests {
     func connection(

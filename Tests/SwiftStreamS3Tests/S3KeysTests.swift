@@ -3,7 +3,9 @@ import SwiftStreamS3
 import Testing
 
 @Suite struct S3KeysTests {
-    static let generation = Generation("5efbd8d042012dca")!  // swift-format-ignore: NeverForceUnwrap
+    // swift-format-ignore: NeverForceUnwrap
+    // A literal of 16 lowercase hex digits is a valid generation.
+    static let generation = Generation("5efbd8d042012dca")!
 
     @Test(arguments: [
         ("", "generations/5efbd8d042012dca/snapshots/00000000.snapshot.lz4"),

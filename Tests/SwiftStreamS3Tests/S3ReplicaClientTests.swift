@@ -7,8 +7,12 @@ import Testing
 
 /// The ReplicaClient contract against a real S3 implementation (moto_server, auth on).
 @Suite(.timeLimit(.minutes(3))) struct S3ReplicaClientTests {
-    static let g1 = Generation("0000000000000001")!  // swift-format-ignore: NeverForceUnwrap
-    static let g2 = Generation("00000000000000ff")!  // swift-format-ignore: NeverForceUnwrap
+    // swift-format-ignore: NeverForceUnwrap
+    // A literal of 16 lowercase hex digits is a valid generation.
+    static let g1 = Generation("0000000000000001")!
+    // swift-format-ignore: NeverForceUnwrap
+    // A literal of 16 lowercase hex digits is a valid generation.
+    static let g2 = Generation("00000000000000ff")!
 
     @Test(arguments: ["db", "/rooted/db", ""])
     func conformance(root: String) async throws {

@@ -1,3 +1,6 @@
+import SwiftStreamSystem
+import SystemPackage
+
 /// `PRAGMA wal_checkpoint` modes swiftstream issues.
 enum CheckpointMode: String, Sendable {
     case passive = "PASSIVE"
@@ -12,7 +15,7 @@ struct SnapshotLease: Sendable {
     let connection: SQLiteConnection
     let position: WALPosition
     /// The long-lived read-only descriptor on the database file (read with `pread` only).
-    let descriptor: Int32
+    let descriptor: FileDescriptor
 }
 
 extension Database {
@@ -136,7 +139,7 @@ extension Database {
     /// Takes the checkpoint lock, runs a PASSIVE checkpoint, begins a read transaction and reads
     /// the position, for a snapshot. Balance with `endSnapshot(_:)`.
     func beginSnapshot() throws -> SnapshotLease {
-        guard handles != nil, !isClosed, databaseDescriptor >= 0 else {
+        guard handles != nil, !isClosed, let databaseDescriptor else {
             throw SwiftStreamError(.invalidArgument, "no database available")
         }
         snapshotsInProgress += 1

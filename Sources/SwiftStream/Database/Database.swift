@@ -1,5 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
+import SwiftStreamSystem
 import Synchronization
+import SystemPackage
 
 /// One SQLite database replicated to a set of replicas (Litestream's `DB`, db.go).
 ///
@@ -42,7 +49,7 @@ public actor Database {
     var readLockHeld = false
     /// The read-only descriptor on the database file for snapshots; process-wide and never
     /// closed (POSIX locks, replication.md §13).
-    var databaseDescriptor: Int32 = -1
+    var databaseDescriptor: FileDescriptor?
     /// Snapshots in progress; Litestream's checkpoint mutex (checkpoints are skipped while > 0).
     var snapshotsInProgress = 0
     var idleSnapshotConnections: [SQLiteConnection] = []
@@ -240,7 +247,7 @@ public actor Database {
         releaseReadLock()
         handles = nil
         idleSnapshotConnections.removeAll()
-        databaseDescriptor = -1  // never closed: see DatabaseFileDescriptor
+        databaseDescriptor = nil  // never closed: see DatabaseFileDescriptor
         if let firstError { throw firstError }
     }
 
@@ -591,27 +598,5 @@ public actor Database {
             guard let index = ShadowWAL.parseFileName(entry.name), index < keepFrom else { continue }
             try FileIO.remove(directory + "/" + entry.name)
         }
-    }
-}
-
-extension String {
-    /// The string without leading and trailing ASCII whitespace (Go's `strings.TrimSpace` for ASCII).
-    func trimmingWhitespace() -> String {
-        let bytes = Array(utf8)
-        func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
-        guard let start = bytes.firstIndex(where: { !isSpace($0) }),
-            let end = bytes.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(decoding: bytes[start...end], as: UTF8.self)
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds (saturating for very large values).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return product + attoseconds / 1_000_000_000
     }
 }

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import SwiftStreamSystem
 import Synchronization
+import SystemPackage
 
 /// The process-wide read-only descriptors on database files, used to read snapshots.
 ///
@@ -17,23 +24,24 @@ enum DatabaseFileDescriptor {
         }
     }
 
-    private static let table = Mutex<[FileID: Int32]>([:])
+    private static let table = Mutex<[FileID: FileDescriptor]>([:])
 
     /// The descriptor for the file currently at `path` (opened on first use).
-    static func descriptor(for path: String) throws -> Int32 {
+    static func descriptor(for path: String) throws -> FileDescriptor {
         guard let status = try FileIO.fileStatus(path) else { throw SystemError("open", path, errno: ENOENT) }
         return try table.withLock { table in
             if let descriptor = table[FileID(status)] { return descriptor }
-            let descriptor = try FileIO.open(path, O_RDONLY)
-            var opened = stat()
-            guard fstat(descriptor, &opened) == 0 else {
-                let code = errno
-                Glibc.close(descriptor)  // never locked by SQLite: it was opened just now
-                throw SystemError("stat", path, errno: code)
+            let descriptor = try FileDescriptor.open(path, .readOnly)
+            let opened: stat
+            do {
+                opened = try descriptor.status(path: path)
+            } catch {
+                descriptor.closeIgnoringErrors()  // never locked by SQLite: it was opened just now
+                throw error
             }
             // Stored under the inode actually opened, in case the file was replaced meanwhile.
             if let existing = table[FileID(opened)] {
-                Glibc.close(descriptor)
+                descriptor.closeIgnoringErrors()
                 return existing
             }
             table[FileID(opened)] = descriptor

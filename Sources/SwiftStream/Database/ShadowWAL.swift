@@ -1,47 +1,10 @@
-/// Mode and owner copied onto every file and directory swiftstream creates next to a database,
-/// as Litestream does (files take the database file's, directories its parent directory's).
-struct FileOwnership: Sendable {
-    var fileMode: mode_t
-    var directoryMode: mode_t
-    var uid: uid_t
-    var gid: gid_t
-
-    init(file: stat, directory: stat) {
-        fileMode = file.st_mode & 0o7777
-        directoryMode = directory.st_mode & 0o7777
-        uid = file.st_uid
-        gid = file.st_gid
-    }
-
-    /// Best effort, like Litestream's `os.Chown` whose error is ignored (only root may give files away).
-    func apply(to path: String) {
-        _ = chown(path, uid, gid)
-    }
-
-    /// `mkdir -p` that gives every created directory the directory mode and owner.
-    func makeDirectories(_ path: String) throws {
-        if path.isEmpty || path == "/" || path == "." { return }
-        if let st = try FileIO.fileStatus(path) {
-            if (st.st_mode & S_IFMT) == S_IFDIR { return }
-            throw SystemError("mkdir", path, errno: ENOTDIR)
-        }
-        try makeDirectories(Path.dirname(path))
-        if mkdir(path, directoryMode) != 0 {
-            if errno == EEXIST { return }
-            throw SystemError("mkdir", path, errno: errno)
-        }
-        apply(to: path)
-    }
-
-    /// Creates (or truncates) `path` with the file mode and owner, writes `bytes`, fsyncs.
-    func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: fileMode)
-        defer { close(fd) }
-        apply(to: path)
-        try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
-        try FileIO.fsync(fd, path: path)
-    }
-}
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import SwiftStreamSystem
+import SystemPackage
 
 /// The local shadow WAL: per-index byte copies of the committed prefix of SQLite's `-wal` file
 /// (replica-format.md §10, replication.md §4.1-§4.2). Pure file operations; the caller serialises them.
@@ -75,9 +38,7 @@ enum ShadowWAL {
 
     /// Exactly `count` bytes at `offset`; throws on a short read.
     static func readAt(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
-        let fd = try FileIO.open(path, O_RDONLY)
-        defer { close(fd) }
-        let bytes = try FileIO.preadBytes(fd, count: count, at: offset, path: path)
+        let bytes = try FileDescriptor.withOpened(path) { try $0.read(count: count, at: offset, path: path) }
         guard bytes.count == count else {
             throw SwiftStreamError(.corrupt, "read \(path): unexpected EOF at offset \(offset)")
         }
@@ -108,19 +69,15 @@ enum ShadowWAL {
         from realWAL: String, to shadow: String, pageSize: Int, scratch: ScratchBuffer
     ) throws -> CopyResult {
         let frameSize = WAL.frameHeaderSize + pageSize
-        let realFD = try FileIO.open(realWAL, O_RDONLY)
-        defer { close(realFD) }
-        var realStatus = stat()
-        guard fstat(realFD, &realStatus) == 0 else { throw SystemError("stat", realWAL, errno: errno) }
-        let realWALSize = WAL.alignedSize(Int(realStatus.st_size), pageSize: pageSize)
+        let realFD = try FileDescriptor.open(realWAL, .readOnly)
+        defer { realFD.closeIgnoringErrors() }
+        let realWALSize = WAL.alignedSize(Int(try realFD.status(path: realWAL).st_size), pageSize: pageSize)
 
-        let shadowFD = try FileIO.open(shadow, O_RDWR)
-        defer { close(shadowFD) }
-        var shadowStatus = stat()
-        guard fstat(shadowFD, &shadowStatus) == 0 else { throw SystemError("stat", shadow, errno: errno) }
-        let shadowSize = WAL.alignedSize(Int(shadowStatus.st_size), pageSize: pageSize)
+        let shadowFD = try FileDescriptor.open(shadow, .readWrite)
+        defer { shadowFD.closeIgnoringErrors() }
+        let shadowSize = WAL.alignedSize(Int(try shadowFD.status(path: shadow).st_size), pageSize: pageSize)
 
-        let header = try FileIO.preadBytes(shadowFD, count: WAL.headerSize, at: 0, path: shadow)
+        let header = try shadowFD.read(count: WAL.headerSize, at: 0, path: shadow)
         guard header.count == WAL.headerSize else {
             throw SwiftStreamError(.corrupt, "read header \(shadow): unexpected EOF")
         }
@@ -134,7 +91,7 @@ enum ShadowWAL {
 
         // The checksum chain continues from the last whole frame, or from the header.
         let checksumOffset = shadowSize > WAL.headerSize ? shadowSize - frameSize + 16 : 24
-        let last = try FileIO.preadBytes(shadowFD, count: 8, at: checksumOffset, path: shadow)
+        let last = try shadowFD.read(count: 8, at: checksumOffset, path: shadow)
         guard last.count == 8 else { throw SwiftStreamError(.corrupt, "last checksum \(shadow): unexpected EOF") }
         var s0 = WAL.readBE32(last, 0)
         var s1 = WAL.readBE32(last, 4)
@@ -144,13 +101,13 @@ enum ShadowWAL {
         // passed, so the shadow only ever holds committed transactions (what a concurrent
         // replica upload may read); only the frames of the transaction in progress wait in
         // memory. (Litestream stages every frame in `<shadow>.tmp` first; that file is not part
-        // of the format and costs a write and a read of all copied bytes.)
+        // of the format.)
         let batchFrames = max(1, (1 << 20) / frameSize)
         var offset = shadowSize
         var appended = shadowSize
         var pending: [UInt8] = []
         scan: while true {
-            let raw = try scratch.pread(realFD, count: batchFrames * frameSize, at: offset, path: realWAL)
+            let raw = try scratch.read(realFD, count: batchFrames * frameSize, at: offset, path: realWAL)
             let whole = raw.count / frameSize
             if whole == 0 { break }
             var valid = 0
@@ -173,11 +130,11 @@ enum ShadowWAL {
                 // Everything up to this batch's last commit frame is committed: append it.
                 let frames = UnsafeRawBufferPointer(rebasing: raw[0..<(committed * frameSize)])
                 if pending.isEmpty {
-                    try FileIO.pwriteAll(shadowFD, frames, at: appended, path: shadow)
+                    try shadowFD.writeAll(frames, at: appended, path: shadow)
                     appended += frames.count
                 } else {
                     pending.append(contentsOf: frames)
-                    try pending.withUnsafeBytes { try FileIO.pwriteAll(shadowFD, $0, at: appended, path: shadow) }
+                    try pending.withUnsafeBytes { try shadowFD.writeAll($0, at: appended, path: shadow) }
                     appended += pending.count
                 }
                 pending.removeAll(keepingCapacity: true)
@@ -194,7 +151,7 @@ enum ShadowWAL {
         if appended == shadowSize {
             return CopyResult(originalSize: shadowSize, newSize: shadowSize, copiedBytes: 0)
         }
-        try FileIO.fsync(shadowFD, path: shadow)
+        try shadowFD.sync(path: shadow)
         return CopyResult(originalSize: realWALSize, newSize: appended, copiedBytes: appended - shadowSize)
     }
 

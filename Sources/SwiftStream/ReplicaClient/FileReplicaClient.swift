@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import SwiftStreamSystem
+import SystemPackage
+
 /// A replica in a local directory (Litestream's `file` replica type).
 ///
 /// Objects are written to `<name>.tmp`, fsynced and renamed, so a listed object is always
@@ -77,13 +85,14 @@ public struct FileReplicaClient: ReplicaClient {
     ) throws -> (Int64, Timestamp) {
         try FileIO.makeDirectories(Path.dirname(final), mode: directoryMode)
         let temp = final + ".tmp"
-        let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode: fileMode)
+        let descriptor = try FileDescriptor.open(
+            temp, .writeOnly, options: [.create, .truncate], permissions: FilePermissions(mode: fileMode))
         do {
-            try produce { try FileIO.writeAll(fd, $0, path: temp) }
-            try FileIO.fsync(fd, path: temp)
-            close(fd)
+            try produce { try descriptor.writeAll($0, path: temp) }
+            try descriptor.sync(path: temp)
+            descriptor.closeIgnoringErrors()  // fsynced: close has nothing left to report
         } catch {
-            close(fd)
+            descriptor.closeIgnoringErrors()
             try? FileIO.remove(temp)
             throw error
         }
@@ -109,24 +118,10 @@ public struct FileReplicaClient: ReplicaClient {
         _ generation: Generation, index: Int, chunk: (UnsafeRawBufferPointer) throws -> Void
     ) async throws {
         let file = path(ReplicaPaths.snapshots(generation) + "/" + ReplicaPaths.snapshotName(index: index))
-        let fd: Int32
         do {
-            fd = try FileIO.open(file, O_RDONLY)
-        } catch let error as SystemError where error.isNotFound {
-            throw SwiftStreamError(.notFound, "snapshot not found: \(file)")
-        }
-        defer { close(fd) }
-        let size = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer.baseAddress, size)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", file, errno: errno)
-            }
-            if n == 0 { break }
-            try chunk(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+            try FileDescriptor.withOpened(file) { try $0.readChunks(path: file, chunk) }
+        } catch let error as SystemError where error.isNotFound && error.operation == "open" {
+            throw SwiftStreamError(.notFound, "snapshot not found: \(file)", cause: error)
         }
     }
 
@@ -156,7 +151,7 @@ public struct FileReplicaClient: ReplicaClient {
         do {
             return try FileIO.readAll(file)
         } catch let error as SystemError where error.isNotFound {
-            throw SwiftStreamError(.notFound, "wal segment not found: \(file)")
+            throw SwiftStreamError(.notFound, "wal segment not found: \(file)", cause: error)
         }
     }
 }

@@ -1,9 +1,11 @@
+import SwiftStreamSystem
+import SystemPackage
+
 /// A byte buffer allocated once and reused by its owner (an actor) for every batch it reads.
 ///
-/// Steady-state replication reads the WAL and the shadow WAL in 1 MiB batches. Allocating a
-/// fresh array per batch left glibc's per-thread arenas holding every freed megabyte: the
-/// daemon's peak RSS grew by ~13 MB over a 20-second write burst. One buffer per owner keeps
-/// that flat. Not `Sendable`: it never leaves its owner's isolation.
+/// Steady-state replication reads the WAL and the shadow WAL in 1 MiB batches; a fresh array
+/// per batch would leave glibc's per-thread arenas holding freed megabytes, so each owner keeps
+/// one buffer. Not `Sendable`: it never leaves its owner's isolation.
 final class ScratchBuffer {
     private var storage: UnsafeMutableRawBufferPointer
 
@@ -15,21 +17,13 @@ final class ScratchBuffer {
 
     /// Reads up to `count` bytes at `offset` into the buffer (grown when smaller); fewer only at
     /// end of file. The result is valid until the next call.
-    func pread(_ fd: Int32, count: Int, at offset: Int, path: String) throws -> UnsafeRawBufferPointer {
+    func read(_ descriptor: FileDescriptor, count: Int, at offset: Int, path: String) throws -> UnsafeRawBufferPointer {
         if count > storage.count {
             storage.deallocate()
             storage = .allocate(byteCount: count, alignment: 16)
         }
-        var done = 0
-        while done < count {
-            let n = Glibc.pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path, errno: errno)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return UnsafeRawBufferPointer(start: storage.baseAddress, count: done)
+        let done = try descriptor.read(
+            into: UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]), at: offset, path: path)
+        return UnsafeRawBufferPointer(rebasing: storage[0..<done])
     }
 }

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// One `swiftstream` subcommand: its name, flags, usage text, typed options and body.
 protocol CLICommand {

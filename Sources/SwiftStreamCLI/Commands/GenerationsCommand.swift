@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// `generations`: lists generations per replica with their lag and time range
 /// (cli-and-config.md §2.2).

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// `replicate`: parses its flags and arguments and builds the configuration to replicate
 /// (cli-and-config.md §2.3); the daemon itself is `runReplicate(config:execCommand:logger:)`.

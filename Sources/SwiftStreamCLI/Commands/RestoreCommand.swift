@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import SwiftStream
+import SwiftStreamSystem
 import Synchronization
 
 /// `restore`: recovers a database from a replica (restore.md §1-§2, §7).

@@ -1,7 +1,13 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
+import SwiftStreamSystem
 
 /// The only place that knows every storage backend (Litestream `NewReplicaFromConfig`).
 extension ResolvedReplica {

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 extension Config {
     /// Builds the validated settings of `database`, as Litestream's `NewDBFromConfig` does:
@@ -60,7 +66,7 @@ extension Config {
                     .invalidConfiguration,
                     "invalid sync-interval for replica \"\(replica.name)\" of \(database.path): "
                         + "must be greater than 0, got "
-                        + GoDuration.format(replica.engine.syncInterval.goNanoseconds)
+                        + GoDuration.format(replica.engine.syncInterval.nanoseconds)
                 )
             }
             if replica.engine.retention > .zero && replica.engine.retentionCheckInterval <= .zero {
@@ -68,7 +74,7 @@ extension Config {
                     .invalidConfiguration,
                     "invalid retention-check-interval for replica \"\(replica.name)\" of \(database.path): "
                         + "must be greater than 0 when retention is enabled, got "
-                        + GoDuration.format(replica.engine.retentionCheckInterval.goNanoseconds)
+                        + GoDuration.format(replica.engine.retentionCheckInterval.nanoseconds)
                 )
             }
         }

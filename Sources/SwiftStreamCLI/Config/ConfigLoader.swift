@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// Finds, reads, expands and parses `litestream.yml` (cli-and-config.md §3).
 public struct ConfigLoader: Sendable {

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// A replica URL split the way Go's `net/url.Parse` splits it, plus Litestream's
 /// `ParseReplicaURL` view of it (cli-and-config.md §5).

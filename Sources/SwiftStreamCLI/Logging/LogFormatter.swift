@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import SwiftStream
+import SwiftStreamSystem
 
 /// Renders one log record in the three formats Litestream v0.3.13 writes (cli-and-config.md §8).
 public enum LogFormatter {

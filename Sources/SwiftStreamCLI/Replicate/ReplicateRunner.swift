@@ -1,6 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import CSystemShims
 import Logging
 import SwiftStream
+import SwiftStreamSystem
 
 /// Runs the replication daemon for `config` until it is told to stop; returns the exit code
 /// (replication.md §12, with swiftstream's deliberate changes, see docs/replicate.md).
@@ -170,7 +176,7 @@ private func engineReplicas(_ database: ResolvedDatabase, logger: Logger) throws
 private func replicaLogMetadata(_ replica: ResolvedReplica) -> Logger.Metadata {
     var metadata: Logger.Metadata = [
         "name": "\(replica.name)", "type": "\(replica.type)",
-        "sync-interval": "\(GoDuration.format(replica.engine.syncInterval.goNanoseconds))",
+        "sync-interval": "\(GoDuration.format(replica.engine.syncInterval.nanoseconds))",
     ]
     switch replica.backend {
     case .file(let path):

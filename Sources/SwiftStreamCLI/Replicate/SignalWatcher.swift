@@ -1,5 +1,11 @@
-import SwiftStream
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import SwiftStreamSystem
 import Synchronization
+import SystemPackage
 
 /// Read by the C signal handler, which may not take locks: written once, before the first
 /// `sigaction`, and never changed afterwards.
@@ -62,17 +68,12 @@ enum SignalWatcher {
 
     private static func startReaderThread(_ readEnd: Int32) {
         DetachedThread.start {
+            let descriptor = FileDescriptor(rawValue: readEnd)
             var byte: UInt8 = 0
-            while true {
-                let n = read(readEnd, &byte, 1)
-                if n == 1 {
-                    let signal = Int32(byte)
-                    _ = SignalWatcher.state.withLock { $0.continuation }?.yield(signal)
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
+            // swift-system's read retries EINTR; end of file or an error ends the thread.
+            while (try? withUnsafeMutableBytes(of: &byte) { try descriptor.read(into: $0) }) == 1 {
+                let signal = Int32(byte)
+                _ = SignalWatcher.state.withLock { $0.continuation }?.yield(signal)
             }
         }
     }

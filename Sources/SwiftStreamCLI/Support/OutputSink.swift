@@ -1,5 +1,10 @@
-import SwiftStream
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Synchronization
+import SystemPackage
 
 /// Where command output and log lines go: the process's stdout/stderr, or a buffer in tests.
 public protocol OutputSink: Sendable {
@@ -9,32 +14,21 @@ public protocol OutputSink: Sendable {
     var isTerminal: Bool { get }
 }
 
-/// Writes to a file descriptor with `write(2)`, retrying short writes and `EINTR`.
+/// Writes to a file descriptor, whole (swift-system's `writeAll` retries short writes and `EINTR`).
 public struct FileDescriptorSink: OutputSink {
-    public let fileDescriptor: Int32
+    public let fileDescriptor: FileDescriptor
 
-    public static let standardOutput = FileDescriptorSink(fileDescriptor: 1)
-    public static let standardError = FileDescriptorSink(fileDescriptor: 2)
+    public static let standardOutput = FileDescriptorSink(fileDescriptor: .standardOutput)
+    public static let standardError = FileDescriptorSink(fileDescriptor: .standardError)
 
-    public init(fileDescriptor: Int32) { self.fileDescriptor = fileDescriptor }
+    public init(fileDescriptor: FileDescriptor) { self.fileDescriptor = fileDescriptor }
 
     public func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.write(fileDescriptor, base + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // nothing sensible to do when stdout/stderr is gone
-                }
-                done += n
-            }
-        }
+        // Nothing sensible can be done when stdout or stderr is gone.
+        _ = try? fileDescriptor.writeAll(text.utf8)
     }
 
-    public var isTerminal: Bool { isatty(fileDescriptor) == 1 }
+    public var isTerminal: Bool { isatty(fileDescriptor.rawValue) == 1 }
 }
 
 /// Collects output in memory (tests, or capturing a command's output).

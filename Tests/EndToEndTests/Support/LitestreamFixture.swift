@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import PeerTestSupport
 import SwiftStream
+import SwiftStreamSystem
 
 /// A file replica written by the real Litestream v0.3.13 while an application (this test
 /// process, through `SQLiteConnection`) writes to the database, built once per test run.
@@ -82,6 +88,14 @@ final class FixtureBuilder {
     private var configPath = ""
     private var batchDigests: [Int: (DatabaseDigest, [Int64: Int64])] = [:]
 
+    /// The digest and row counts recorded after `batch` was written.
+    private func written(_ batch: Int) throws -> (DatabaseDigest, [Int64: Int64]) {
+        guard let recorded = batchDigests[batch] else {
+            throw SwiftStreamError(.internalError, "fixture: batch \(batch) was not written")
+        }
+        return recorded
+    }
+
     func build() async throws -> Fixture {
         let clock = ContinuousClock()
         let start = clock.now
@@ -121,7 +135,7 @@ final class FixtureBuilder {
         try appCheckpoint("TRUNCATE")
         try await waitForCatchUp("batch 4")
         try await stopLitestream()
-        generations.append(.init(id: genA, batches: 1...4, finalDigest: batchDigests[4]!.0))
+        generations.append(.init(id: genA, batches: 1...4, finalDigest: try written(4).0))
 
         // Generation B: written while Litestream is down, database grown to a multiple of 4 MiB.
         try writeBatch(5, transactions: 2)
@@ -133,7 +147,7 @@ final class FixtureBuilder {
         try writeBatch(7, transactions: 3)
         try await waitForCatchUp("batch 7")
         try await stopLitestream()
-        generations.append(.init(id: genB, batches: 5...7, finalDigest: batchDigests[7]!.0))
+        generations.append(.init(id: genB, batches: 5...7, finalDigest: try written(7).0))
 
         // Generation C: the application deletes the WAL while Litestream is down.
         try writeBatch(8, transactions: 2)
@@ -150,9 +164,9 @@ final class FixtureBuilder {
         try writeBatch(11, transactions: 4, pause: .milliseconds(150))
         try await waitForCatchUp("batch 11")
         try await stopLitestream()
-        generations.append(.init(id: genC, batches: 8...11, finalDigest: batchDigests[11]!.0))
+        generations.append(.init(id: genC, batches: 8...11, finalDigest: try written(11).0))
 
-        let (finalDigest, finalCounts) = batchDigests[11]!
+        let (finalDigest, finalCounts) = try written(11)
         writer = nil  // closes the connection: SQLite checkpoints and removes the WAL
         try TestEnvironment.writeFile(directory + "/FIXTURE-COMPLETE", "built in \(clock.now - start)\n")
         return Fixture(
@@ -341,7 +355,7 @@ final class FixtureBuilder {
         let point = Timestamp(seconds: now.seconds + 2)
         let wake = point.nanoseconds - now.nanoseconds + 1_100_000_000
         try await Task.sleep(for: .nanoseconds(wake))  // the point: a clock boundary must pass
-        let (digest, counts) = batchDigests[batch]!
+        let (digest, counts) = try written(batch)
         return .init(
             timestamp: point.rfc3339, generation: generation, batch: batch, digest: digest, batchCounts: counts)
     }

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 
 /// Reads a file replica directly (no swiftstream code beyond name parsing and LZ4), to tell
 /// when Litestream has caught up and to pick objects for the damage scenarios.

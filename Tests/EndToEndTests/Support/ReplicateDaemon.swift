@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import PeerTestSupport
 import SwiftStream
+import SwiftStreamSystem
 import Testing
 
 /// A running `replicate` of Litestream or swiftstream, its output in a log file.
@@ -85,19 +91,9 @@ final class ReplicateDaemon: Sendable, CustomStringConvertible {
         return false
     }
 
-    /// Reads a file whose size `stat` does not report (FileIO.readAll trusts st_size).
+    /// Reads a file whose size `stat` does not report, such as those in /proc.
     static func readProcFile(_ path: String) throws -> String {
-        let fd = try FileIO.open(path, O_RDONLY)
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes += chunk[..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: try FileIO.readAll(path), as: UTF8.self)
     }
 
     /// The files the daemon has mapped (its shared libraries among them), from /proc/<pid>/maps.

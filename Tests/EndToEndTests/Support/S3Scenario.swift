@@ -1,8 +1,14 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
+import SwiftStreamSystem
 import Synchronization
 import Testing
 

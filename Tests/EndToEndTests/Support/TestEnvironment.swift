@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import SwiftStream
+import SwiftStreamSystem
 import Testing
 
 /// Locations of the package, the two binaries under comparison and scratch space.
@@ -51,7 +57,7 @@ enum TestEnvironment {
         try FileIO.makeDirectories(run)
         chmod(run, 0o777)
         var template = Array("\(run)/\(label)-XXXXXX".utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        let created = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
         guard let created else { throw SystemError("mkdtemp", run, errno: errno) }
         let path = String(cString: created)
         chmod(path, 0o777)
@@ -72,15 +78,11 @@ enum TestEnvironment {
     private static func pruneOldRuns(in base: String) { _ = pruneOnce }
 
     static func writeFile(_ path: String, _ text: String) throws {
-        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        defer { close(fd) }
-        try Array(text.utf8).withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+        try FileIO.write(Array(text.utf8), to: path)
     }
 
     static func writeBytes(_ path: String, _ bytes: [UInt8]) throws {
-        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        defer { close(fd) }
-        try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+        try FileIO.write(bytes, to: path)
     }
 
     /// Copies a directory tree, preserving file modification times (point-in-time restores

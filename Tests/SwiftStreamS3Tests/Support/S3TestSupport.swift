@@ -1,8 +1,14 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
+import SwiftStreamSystem
 
 /// An environment that keeps the credential chain away from the developer's real settings and
 /// from EC2 instance metadata.
@@ -59,7 +65,5 @@ extension S3ReplicaClient {
 }
 
 func writeFile(_ path: String, _ text: String) throws {
-    let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-    defer { close(fd) }
-    try Array(text.utf8).withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+    try FileIO.write(Array(text.utf8), to: path, permissions: .ownerReadWrite)
 }

@@ -1,7 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Foundation
-import Testing
-
 @testable import SwiftStream
+import SwiftStreamSystem
+import Testing
 
 /// DB sync (real WAL → shadow WAL) driven by hand, without the monitor loop.
 @Suite("Database sync", .serialized)
@@ -27,9 +32,7 @@ struct DatabaseSyncTests {
             var bytes = try FileIO.readAll(path)
             edit(&bytes)
             try FileIO.remove(path)
-            let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC)
-            defer { close(fd) }
-            try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+            try FileIO.write(bytes, to: path)
         }
 
         try await database.sync()

@@ -1,9 +1,14 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Foundation
 import Logging
 import PeerTestSupport
-import Testing
-
 @testable import SwiftStream
+import SwiftStreamSystem
+import Testing
 
 /// Round trips of the local meta directory and the replica between swiftstream and the real
 /// Litestream v0.3.13 (README checklist item 18).
@@ -122,8 +127,6 @@ struct LitestreamInteropTests {
 
 extension FileOwnership {
     static func writeTestFile(_ path: String, _ text: String) throws {
-        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        defer { close(fd) }
-        try Array(text.utf8).withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+        try FileIO.write(Array(text.utf8), to: path)
     }
 }

@@ -1,9 +1,8 @@
 import Logging
 import PeerTestSupport
+@testable import SwiftStream
 import Synchronization
 import Testing
-
-@testable import SwiftStream
 
 /// A file replica whose uploads fail while `failing` is set (a store that is down).
 final class OutageReplicaClient: ReplicaClient {

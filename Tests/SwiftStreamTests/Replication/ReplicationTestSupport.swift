@@ -1,10 +1,15 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Foundation
 import Logging
 import PeerTestSupport
+@testable import SwiftStream
+import SwiftStreamSystem
 import Synchronization
 import Testing
-
-@testable import SwiftStream
 
 /// A fresh directory under /tmp, removed by `remove()`.
 struct TemporaryDirectory: Sendable {

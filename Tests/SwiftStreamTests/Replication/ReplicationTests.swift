@@ -1,9 +1,14 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Foundation
 import Logging
 import PeerTestSupport
-import Testing
-
 @testable import SwiftStream
+import SwiftStreamSystem
+import Testing
 
 @Suite("Replication", .serialized, .requiresPeer("litestream", PeerBinaries.litestream))
 struct ReplicationTests {

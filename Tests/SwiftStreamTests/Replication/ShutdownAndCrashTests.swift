@@ -1,10 +1,16 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Foundation
 import Logging
 import PeerTestSupport
-import Synchronization
-import Testing
-
 @testable import SwiftStream
+import SwiftStreamSystem
+import Synchronization
+import SystemPackage
+import Testing
 
 /// A file replica whose WAL segment uploads can be slowed down (cancellable).
 struct SlowReplicaClient: ReplicaClient {
@@ -119,9 +125,9 @@ struct ShutdownAndCrashTests {
         let shadow = metaPath + "/generations/\(generation.id)/wal/00000000.wal"
         try FileOwnership.writeTestFile(shadow + ".tmp", String(repeating: "x", count: 5000))
         try FileOwnership.writeTestFile(metaPath + "/generation.tmp", "0123456789abcdef\n")
-        let fd = try FileIO.open(shadow, O_WRONLY | O_APPEND)
-        try Array(repeating: UInt8(0xAB), count: 1000).withUnsafeBytes { try FileIO.writeAll(fd, $0, path: shadow) }
-        close(fd)
+        try FileDescriptor.withOpened(shadow, .writeOnly, options: .append) { descriptor in
+            try Array(repeating: UInt8(0xAB), count: 1000).withUnsafeBytes { try descriptor.writeAll($0, path: shadow) }
+        }
         try app.insert(rows: 5)
 
         let second = makeDatabase()

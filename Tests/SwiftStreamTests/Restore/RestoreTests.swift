@@ -1,7 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Logging
-import Testing
-
 @testable import SwiftStream
+import SwiftStreamSystem
+import Testing
 
 /// A temporary directory removed at deinit.
 final class TempDir {
@@ -141,7 +146,7 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
             try await Restore.chooseTarget(
                 replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
         let out = dir.path + "/exists.db"
-        _ = try FileIO.open(out, O_CREAT | O_WRONLY)
+        try FileIO.write([], to: out)
         await #expect(throws: SwiftStreamError.self) {
             try await Restore.run(target: target, options: RestoreOptions(outputPath: out), logger: Logger(label: "t"))
         }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// The process environment as a dictionary.
 public enum ProcessEnvironment {
     /// The current environment (`environ`), read at each access.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Runs work on a new detached POSIX thread, off Swift's cooperative pool: blocking calls
 /// (`waitpid`, `read` on a pipe, `curl_easy_perform`) must not hold one of its few threads, and on
 /// Linux Dispatch's global queues do not overcommit either.

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import SwiftStream
+
 /// Splits a `-exec` command line into words exactly as Litestream v0.3.13 does with
 /// mattn/go-shellwords v1.0.12's default parser (no environment expansion, no backticks), see
 /// replication.md §12.2. No shell is involved.

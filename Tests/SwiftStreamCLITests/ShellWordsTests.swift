@@ -1,4 +1,5 @@
 import SwiftStream
+@testable import SwiftStreamCLI
 import Testing
 
 /// go-shellwords v1.0.12 (default parser) behaviour, as Litestream v0.3.13 splits `-exec`.

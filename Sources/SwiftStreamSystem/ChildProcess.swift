@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 import Synchronization
 
 /// A child process started with `posix_spawnp`, for `replicate -exec` and for tests that drive
@@ -29,6 +34,12 @@ import Synchronization
 /// The process must not be reaped by anyone else (`waitpid(-1, …)` elsewhere, or `SIGCHLD` set
 /// to `SIG_IGN`); if that happens the exit status is unknown and reported as `exited(255)`.
 public final class ChildProcess: Sendable, CustomStringConvertible {
+    /// Why a child could not be started, signalled or waited for; `description` is the one line to print.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
     /// How a child terminated.
     public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         /// The child called `exit(code)` (0...255).
@@ -145,13 +156,13 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
     /// Starts `arguments[0]` with `arguments` as its argument vector.
     ///
     /// Throws `SystemError` (`spawn <argv0>: no such file or directory`, …) when the program
-    /// cannot be started, and `SwiftStreamError` `.invalidArgument` for an empty argument vector.
+    /// cannot be started, and `ChildProcess.Failure` for an empty argument vector.
     public init(
         _ arguments: [String], environment: Environment = .inherit, standardOutput: Redirection = .inherit,
         standardError: Redirection = .inherit, newProcessGroup: Bool = false
     ) throws {
         guard let program = arguments.first, !program.isEmpty else {
-            throw SwiftStreamError(.invalidArgument, "cannot start a process: empty command")
+            throw Failure("cannot start a process: empty command")
         }
         self.arguments = arguments
         pid = try Self.spawn(
@@ -250,26 +261,18 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
     /// Blocks until the child exited, then reaps it and wakes every waiter.
     private func reapBlocking() {
         var info = siginfo_t()
-        var known = true
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 {
-            if errno == EINTR { continue }
-            known = false  // ECHILD: someone else reaped it
-            break
-        }
-        let waiters = state.withLock { state -> [CheckedContinuation<ExitStatus, Never>] in
-            var status: Int32 = 0
-            var result: pid_t = -1
-            repeat {
-                result = waitpid(pid, &status, 0)
-            } while result < 0 && errno == EINTR
-            state.status = known && result == pid ? ExitStatus(waitStatus: status) : .exited(255)
+        // ECHILD: someone else reaped it, and the exit status is unknown.
+        let known =
+            (try? retryingInterrupts("waitid", "") { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }) != nil
+        let (status, waiters) = state.withLock { state -> (ExitStatus, [CheckedContinuation<ExitStatus, Never>]) in
+            var word: Int32 = 0
+            let result = try? retryingInterrupts("waitpid", "") { waitpid(pid, &word, 0) }
+            let status = known && result == pid ? ExitStatus(waitStatus: word) : .exited(255)
+            state.status = status
             let waiters = state.waiters
             state.waiters = []
-            return waiters
+            return (status, waiters)
         }
-        // swift-format-ignore: NeverForceUnwrap
-        // The status was set just above.
-        let status = state.withLock { $0.status! }
         for waiter in waiters { waiter.resume(returning: status) }
     }
 
@@ -322,12 +325,12 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
 
     /// Sends `signal` (e.g. `SIGTERM`) to the child.
     ///
-    /// Throws `SwiftStreamError` `.invalidArgument` if the child has already terminated (it is
+    /// Throws `ChildProcess.Failure` if the child has already terminated (it is
     /// then never signalled, even if its process id was reused), or `SystemError` from `kill(2)`.
     public func send(signal: Int32) throws {
         try state.withLock { state in
             guard state.status == nil else {
-                throw SwiftStreamError(.invalidArgument, "cannot signal \(description): it already exited")
+                throw Failure("cannot signal \(description): it already exited")
             }
             if kill(pid, signal) != 0 { throw SystemError("kill", String(pid), errno: errno) }
         }
@@ -348,7 +351,7 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
     /// no pipe can fill up), blocking the calling thread. Meant for tests and tools.
     ///
     /// If the command runs longer than `timeout` it is killed (`SIGKILL`) and a
-    /// `SwiftStreamError` `.io` describing the command and its output so far is thrown.
+    /// `ChildProcess.Failure` describing the command and its output so far is thrown.
     public static func run(
         _ arguments: [String], environment: Environment = .inherit, timeout: Duration = .seconds(60)
     ) throws -> RunResult {
@@ -388,7 +391,7 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
 
     private static func withCapture(
         _ arguments: [String], _ body: (String, String) throws -> ExitStatus?,
-        timedOut: (RunResult) -> SwiftStreamError
+        timedOut: (RunResult) -> Failure
     ) throws -> RunResult {
         let (stdout, stderr) = try makeCaptureFiles()
         defer {
@@ -403,10 +406,9 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
     }
 
     private static func timeoutError(_ arguments: [String], _ timeout: Duration, _ result: RunResult)
-        -> SwiftStreamError
+        -> Failure
     {
-        SwiftStreamError(
-            .io,
+        Failure(
             "\(arguments.joined(separator: " ")) did not exit within \(timeout) and was killed; "
                 + "stdout: \(result.standardOutput.suffix(2000)) stderr: \(result.standardError.suffix(2000))")
     }
@@ -415,11 +417,11 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
         let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         func make() throws -> String {
             var template = Array("\(directory)/swiftstream-child-XXXXXX".utf8CString)
-            // swift-format-ignore: NeverForceUnwrap
-            // The array is never empty (it holds at least the NUL terminator).
-            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw SystemError("mkstemp", directory, errno: errno) }
-            close(fd)
+            let descriptor = template.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress.map { mkstemp($0) } ?? -1
+            }
+            guard descriptor >= 0 else { throw SystemError("mkstemp", directory, errno: errno) }
+            close(descriptor)
             template.removeLast()  // the NUL terminator
             return String(decoding: template.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }

@@ -1,6 +1,7 @@
 /// Go's `time.Duration` text forms, as Litestream's config file and `generations` output use them.
 ///
-/// Durations are signed nanosecond counts (`Int64`), exactly like Go's `time.Duration`.
+/// Durations are signed nanosecond counts (`Int64`), exactly like Go's `time.Duration`. The
+/// formatting itself is the core's `Duration.goDescription`, which its log lines use too.
 public enum GoDuration {
     /// One second in nanoseconds.
     public static let second: Int64 = 1_000_000_000
@@ -100,33 +101,7 @@ public enum GoDuration {
     }
 
     /// Formats like Go's `Duration.String()`: `0s`, `999ns`, `1.5µs`, `3.2s`, `1m1s`, `1h0m0s`, `-3ms`.
-    public static func format(_ nanoseconds: Int64) -> String {
-        if nanoseconds == 0 { return "0s" }
-        let negative = nanoseconds < 0
-        var u = nanoseconds.magnitude
-        var text: String
-        if u < UInt64(second) {
-            let (unit, precision): (String, Int) =
-                switch u {
-                case ..<1_000: ("ns", 0)
-                case ..<1_000_000: ("µs", 3)
-                default: ("ms", 6)
-                }
-            let (fraction, rest) = formatFraction(u, precision: precision)
-            text = String(rest) + fraction + unit
-        } else {
-            let (fraction, seconds) = formatFraction(u, precision: 9)
-            u = seconds
-            text = String(u % 60) + fraction + "s"
-            u /= 60
-            if u > 0 {
-                text = String(u % 60) + "m" + text
-                u /= 60
-                if u > 0 { text = String(u) + "h" + text }
-            }
-        }
-        return negative ? "-" + text : text
-    }
+    public static func format(_ nanoseconds: Int64) -> String { Duration.nanoseconds(nanoseconds).goDescription }
 
     /// Litestream's `truncateDuration` for the `generations` lag column, toward zero:
     /// |d| > 10s → whole seconds; 1s < |d| ≤ 10s → 100 ms; 1ms < |d| ≤ 1s → ms; 1µs < |d| ≤ 1ms → µs.
@@ -144,22 +119,6 @@ public enum GoDuration {
         return nanoseconds - nanoseconds % Int64(step)
     }
 
-    /// Go's `fmtFrac`: the fraction of `v / 10^precision` without trailing zeros (with its
-    /// leading '.', or empty), and the integer part.
-    private static func formatFraction(_ v: UInt64, precision: Int) -> (String, UInt64) {
-        var v = v
-        var digits: [Character] = []
-        var printed = false
-        for _ in 0..<precision {
-            let digit = v % 10
-            printed = printed || digit != 0
-            if printed { digits.append(Character(String(digit))) }
-            v /= 10
-        }
-        if digits.isEmpty { return ("", v) }
-        return ("." + String(digits.reversed()), v)
-    }
-
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
     private static let units: [String: UInt64] = [
@@ -172,19 +131,4 @@ public enum GoDuration {
         "m": 60_000_000_000,
         "h": 3_600_000_000_000,
     ]
-}
-
-extension Duration {
-    /// Whole nanoseconds (saturating), for Go-style formatting.
-    public var goNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = product.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
-    }
-
-    /// Go's `time.Duration` text (`4.088528ms`), as Litestream logs `elapsed`.
-    public var goDescription: String { GoDuration.format(goNanoseconds) }
 }

@@ -1,13 +1,7 @@
 import Logging
+import SwiftStreamSystem
 import Synchronization
-
-/// A replica's last uploaded position, readable by its database without a suspension (the
-/// database's shadow-WAL cleanup needs it inside a synchronous sync).
-final class ReplicaPositionBox: Sendable {
-    private let value = Mutex<WALPosition?>(nil)
-    func load() -> WALPosition? { value.withLock { $0 } }
-    func store(_ position: WALPosition?) { value.withLock { $0 = position } }
-}
+import SystemPackage
 
 /// Uploads one database's shadow WAL and snapshots to one replica destination (Litestream's
 /// `Replica`, replica.go).
@@ -251,34 +245,19 @@ public actor Replica {
     /// Uploads everything after the position in its shadow file (or the next index's file from
     /// offset 0); false when there is nothing to upload.
     private func uploadSegment(database: Database, pageSize: Int) async throws -> Bool {
-        guard var start = position else { return false }
-        var path = database.shadowWALPath(start.generation, index: start.index)
-        var descriptor = try FileIO.open(path, O_RDONLY)
-        var size = try Replica.alignedSize(descriptor, path: path, pageSize: pageSize)
-        if start.offset > size {
-            close(descriptor)
-            throw SwiftStreamError(.corrupt, "wal reader offset too high: \(start.offset) > \(size)")
-        }
-        if start.offset == size {
-            close(descriptor)
-            start = WALPosition(generation: start.generation, index: start.index + 1, offset: 0)
-            path = database.shadowWALPath(start.generation, index: start.index)
-            do {
-                descriptor = try FileIO.open(path, O_RDONLY)
-            } catch let error as SystemError where error.isNotFound {
-                return false
-            }
-            size = try Replica.alignedSize(descriptor, path: path, pageSize: pageSize)
-        }
-        defer { close(descriptor) }
-        guard size > start.offset else { return false }
+        guard let position,
+            let (descriptor, start, path, size) = try Replica.openPendingShadow(
+                after: position, database: database, pageSize: pageSize)
+        else { return false }
+        defer { descriptor.closeIgnoringErrors() }
 
         logger.info("write wal segment", metadata: ["position": "\(start)"])
         let clock = ContinuousClock()
         let began = clock.now
-        if segmentBuffers == nil { segmentBuffers = try SegmentBuffers() }
+        let buffers = try segmentBuffers ?? SegmentBuffers()
+        segmentBuffers = buffers
         let compressed = try Replica.compressSegment(
-            descriptor: descriptor, path: path, from: start, to: size, pageSize: pageSize, using: segmentBuffers!)
+            descriptor: descriptor, path: path, from: start, to: size, pageSize: pageSize, using: buffers)
         _ = try await client.writeWALSegment(at: start, compressed: compressed)
         setPosition(WALPosition(generation: start.generation, index: start.index, offset: size))
         logger.debug(
@@ -290,29 +269,65 @@ public actor Replica {
         return true
     }
 
-    private static func alignedSize(_ descriptor: Int32, path: String, pageSize: Int) throws -> Int {
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw SystemError("stat", path, errno: errno) }
-        return WAL.alignedSize(Int(status.st_size), pageSize: pageSize)
+    /// The shadow file that holds bytes after `position` (its own file, or the next index's from
+    /// offset 0), open, with where the upload starts and the file's frame-aligned size; nil when
+    /// there is nothing to upload.
+    private static func openPendingShadow(
+        after position: WALPosition, database: Database, pageSize: Int
+    ) throws -> (FileDescriptor, WALPosition, String, Int)? {
+        let path = database.shadowWALPath(position.generation, index: position.index)
+        let descriptor = try FileDescriptor.open(path, .readOnly)
+        let size: Int
+        do {
+            size = try alignedSize(descriptor, path: path, pageSize: pageSize)
+        } catch {
+            descriptor.closeIgnoringErrors()
+            throw error
+        }
+        if position.offset < size { return (descriptor, position, path, size) }
+        descriptor.closeIgnoringErrors()
+        if position.offset > size {
+            throw SwiftStreamError(.corrupt, "wal reader offset too high: \(position.offset) > \(size)")
+        }
+        let next = WALPosition(generation: position.generation, index: position.index + 1, offset: 0)
+        let nextPath = database.shadowWALPath(next.generation, index: next.index)
+        guard FileIO.exists(nextPath) else { return nil }
+        let nextDescriptor = try FileDescriptor.open(nextPath, .readOnly)
+        let nextSize: Int
+        do {
+            nextSize = try alignedSize(nextDescriptor, path: nextPath, pageSize: pageSize)
+        } catch {
+            nextDescriptor.closeIgnoringErrors()
+            throw error
+        }
+        guard nextSize > 0 else {
+            nextDescriptor.closeIgnoringErrors()
+            return nil
+        }
+        return (nextDescriptor, next, nextPath, nextSize)
+    }
+
+    private static func alignedSize(_ descriptor: FileDescriptor, path: String, pageSize: Int) throws -> Int {
+        WAL.alignedSize(Int(try descriptor.status(path: path).st_size), pageSize: pageSize)
     }
 
     /// LZ4-compresses bytes `[start.offset, end)` of a shadow file: the header when at offset 0,
     /// then whole frames whose salts must all match (`replica salt mismatch`).
     static func compressSegment(
-        descriptor: Int32, path: String, from start: WALPosition, to end: Int, pageSize: Int,
+        descriptor: FileDescriptor, path: String, from start: WALPosition, to end: Int, pageSize: Int,
         using buffers: SegmentBuffers
     ) throws -> [UInt8] {
         let frameSize = WAL.frameHeaderSize + pageSize
         let encoder = buffers.encoder
         var output: [UInt8] = []
-        // Sized once: growing by doubling copied the segment and left the old copies in malloc.
+        // Sized once, so that appending never copies the segment.
         output.reserveCapacity(encoder.maximumFrameSize(forInput: end - start.offset))
         let sink: (UnsafeRawBufferPointer) throws -> Void = { output.append(contentsOf: $0) }
         try encoder.begin(sink: sink)
         var offset = start.offset
         var previousSalt: UInt64 = 0
         if offset == 0 {
-            let header = try FileIO.preadBytes(descriptor, count: WAL.headerSize, at: 0, path: path)
+            let header = try descriptor.read(count: WAL.headerSize, at: 0, path: path)
             guard header.count == WAL.headerSize else { throw SwiftStreamError(.io, "read \(path): unexpected EOF") }
             previousSalt = UInt64(WAL.readBE32(header, 16)) << 32 | UInt64(WAL.readBE32(header, 20))
             try header.withUnsafeBytes { try encoder.update($0, sink: sink) }
@@ -321,7 +336,7 @@ public actor Replica {
         let batchFrames = max(1, (1 << 20) / frameSize)
         while offset < end {
             let count = min(batchFrames * frameSize, end - offset)
-            let batch = try buffers.scratch.pread(descriptor, count: count, at: offset, path: path)
+            let batch = try buffers.scratch.read(descriptor, count: count, at: offset, path: path)
             guard batch.count == count else { throw SwiftStreamError(.io, "read \(path): unexpected EOF") }
             var frameStart = 0
             while frameStart < count {
@@ -377,14 +392,14 @@ public actor Replica {
 
     /// Streams the database file from offset 0 through the LZ4 frame encoder, 1 MiB at a time.
     static func compressDatabase(
-        descriptor: Int32, path: String, sink: (UnsafeRawBufferPointer) throws -> Void
+        descriptor: FileDescriptor, path: String, sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let buffers = try SegmentBuffers()
         try buffers.encoder.begin(sink: sink)
         let chunk = 1 << 20
         var offset = 0
         while true {
-            let bytes = try buffers.scratch.pread(descriptor, count: chunk, at: offset, path: path)
+            let bytes = try buffers.scratch.read(descriptor, count: chunk, at: offset, path: path)
             if bytes.isEmpty { break }
             try buffers.encoder.update(bytes, sink: sink)
             offset += bytes.count
@@ -432,13 +447,4 @@ public actor Replica {
             }
         }
     }
-}
-
-/// The read buffer and LZ4 encoder of a replica's uploads, kept between segments (see
-/// `ScratchBuffer`). Not `Sendable`: owned by one `Replica` actor, or local to one snapshot.
-final class SegmentBuffers {
-    let scratch = ScratchBuffer(capacity: 1 << 20)
-    let encoder: LZ4FrameEncoder
-
-    init() throws { encoder = try LZ4FrameEncoder() }
 }

@@ -1,4 +1,5 @@
-import SwiftStream
+import Glibc
+import SwiftStreamSystem
 import Testing
 
 @Suite struct ChildProcessTests {
@@ -29,7 +30,7 @@ import Testing
             _ = try ChildProcess(["swiftstream-no-such-program-xyz"])
         }
         #expect(error?.description == "spawn swiftstream-no-such-program-xyz: no such file or directory")
-        #expect(throws: SwiftStreamError.self) { _ = try ChildProcess([]) }
+        #expect(throws: ChildProcess.Failure.self) { _ = try ChildProcess([]) }
     }
 
     /// Reads `SigBlk`/`SigIgn` of a child; both must be empty even when the spawning thread has
@@ -59,7 +60,7 @@ import Testing
         #expect(status.shellStyleCode == 143)
         #expect(status.description == "signal: terminated")
         #expect(child.poll() == status)
-        #expect(throws: SwiftStreamError.self) { try child.send(signal: SIGTERM) }
+        #expect(throws: ChildProcess.Failure.self) { try child.send(signal: SIGTERM) }
     }
 
     @Test func manyWaitersGetTheSameStatus() async throws {
@@ -142,10 +143,10 @@ import Testing
     @Test func runKillsCommandsThatTimeOut() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        await #expect(throws: SwiftStreamError.self) {
+        await #expect(throws: ChildProcess.Failure.self) {
             _ = try await ChildProcess.run(["sleep", "20"], timeout: .milliseconds(200))
         }
-        #expect(throws: SwiftStreamError.self) {
+        #expect(throws: ChildProcess.Failure.self) {
             _ = try ChildProcess.run(["sleep", "20"], timeout: .milliseconds(200))
         }
         #expect(clock.now - start < .seconds(10))

@@ -48,7 +48,9 @@ public enum LZ4Frame {
         let capacity = Int(LZ4F_HEADER_SIZE_MAX) + LZ4F_compressBound(input.count, &prefs) + 16
         // Not zero-filled first: only the bytes liblz4 writes are kept.
         return try [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
-            let base = UnsafeMutableRawPointer(out.baseAddress!)
+            guard let base = UnsafeMutableRawPointer(out.baseAddress) else {
+                throw LZ4Error(message: "no output buffer")  // capacity is never 0: the header alone needs 7 bytes
+            }
             var n = try LZ4Error.check(LZ4F_compressBegin(context, base, capacity, &prefs))
             if input.count > 0 {
                 n += try LZ4Error.check(
@@ -100,13 +102,14 @@ public final class LZ4FrameDecoder {
 
     /// Feeds compressed bytes; `sink` receives decompressed chunks (valid only during the call).
     public func feed(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        sawInput = true
         var position = 0
-        if input.count > 0 { sawInput = true }
         while position < input.count && !isComplete {
             var outSize = output.count
             var inSize = input.count - position
             let hint = try LZ4Error.check(
-                LZ4F_decompress(context, output.baseAddress, &outSize, input.baseAddress! + position, &inSize, nil))
+                LZ4F_decompress(context, output.baseAddress, &outSize, base + position, &inSize, nil))
             position += inSize
             if outSize > 0 { try sink(UnsafeRawBufferPointer(start: output.baseAddress, count: outSize)) }
             if hint == 0 {
@@ -174,11 +177,12 @@ public final class LZ4FrameEncoder {
 
     /// Compresses `input` into blocks of at most 1 MiB and emits them.
     public func update(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let base = input.baseAddress else { return }
         var position = 0
         while position < input.count {
             let n = min(chunk, input.count - position)
             let written = try LZ4Error.check(
-                LZ4F_compressUpdate(context, buffer.baseAddress, buffer.count, input.baseAddress! + position, n, nil))
+                LZ4F_compressUpdate(context, buffer.baseAddress, buffer.count, base + position, n, nil))
             if written > 0 { try sink(UnsafeRawBufferPointer(start: buffer.baseAddress, count: written)) }
             position += n
         }

@@ -10,7 +10,7 @@ import SwiftStreamSystem
 ///
 /// Each call gets a detached POSIX thread. Dispatch's global and concurrent queues are not an
 /// option on Linux: they do not overcommit, so a few blocked transfers would starve every other
-/// queue of the process (observed: two stalled requests held up unrelated work for seconds).
+/// queue of the process.
 enum BlockingIO {
     /// Runs `body` on a new thread and returns its result.
     static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {

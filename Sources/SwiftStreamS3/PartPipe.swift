@@ -58,7 +58,7 @@ final class PartPipe: @unchecked Sendable {
     ///
     /// The wait is written with plain reads of `state` around `pthread_cond_wait`, not inside
     /// `withLock`: an `inout` access lasts the whole closure, and exclusivity lets the optimizer
-    /// read `state.parts` once and never again (release builds waited forever).
+    /// read `state.parts` once for the whole wait, which would then never end.
     func put(_ part: [UInt8]) throws {
         pthread_mutex_lock(mutex)
         if let consumer = state.consumer, !state.cancelled {

@@ -87,13 +87,12 @@ extension Database {
                 throw SwiftStreamError.wrap("cannot init shadow wal file: name=\(next)", error)
             }
         }
-        // Our read lock was taken again on a fully back-filled WAL, where SQLite puts a reader
-        // on read-mark slot 0 ("the database file alone"). A reader there blocks every
-        // back-fill, and the application's auto-checkpoint, which runs after each of its
-        // commits once the WAL passes 1000 pages, then sorts the whole WAL every time only to
-        // give up: ~15% more CPU per transaction in the writer, measured. Re-taken now, behind
-        // the write lock, the read lock sits on a slot of its own with a mark at the end of the
-        // WAL: back-fills stop at the mark, and the WAL still cannot restart under us.
+        // The read lock is taken again here, behind the write lock, so that it sits on a
+        // read-mark slot of its own at the end of the WAL: back-fills stop at the mark and the
+        // WAL cannot restart under us. Taken on a fully back-filled WAL instead, SQLite would
+        // put it on slot 0 ("the database file alone"), which blocks every back-fill, and the
+        // application's auto-checkpoint (after each commit once the WAL passes 1000 pages)
+        // would sort the whole WAL each time only to give up.
         releaseReadLock()
         try acquireReadLock()
     }

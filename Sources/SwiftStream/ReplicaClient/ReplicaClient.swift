@@ -6,9 +6,9 @@
 /// sorts them: generations by id, snapshots by index, segments by (index, offset). A missing
 /// generation or directory lists as empty. Reading a missing object throws a
 /// `SwiftStreamError` with code `.notFound`. Sizes are stored (compressed) sizes; timestamps
-/// come from the store's listing (file mtime, S3 LastModified, GCS Created).
+/// come from the store's listing (file mtime, S3 LastModified).
 public protocol ReplicaClient: Sendable {
-    /// The backend name used in logs and replica URLs: "file", "s3" or "gcs".
+    /// The backend name used in logs and replica URLs: "file" or "s3".
     var type: String { get }
     /// Where the replica lives, for messages, e.g. `file:///backups/app` (never with credentials).
     var location: String { get }

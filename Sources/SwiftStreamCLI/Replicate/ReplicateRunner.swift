@@ -202,10 +202,9 @@ private func replicaLogMetadata(_ replica: ResolvedReplica) -> Logger.Metadata {
 }
 
 /// A long-running daemon should not keep what it freed. glibc raises its mmap threshold each
-/// time a large block is freed, so after the first few WAL segments every buffer of 128 KiB to
-/// 32 MiB came from the per-thread arenas and stayed resident once freed: the daemon's peak
-/// RSS grew by 6 to 13 MB during a write burst. A fixed threshold keeps blocks of 256 KiB and
-/// more in their own mappings, returned on free. The steady-state buffers are reused
+/// time a large block is freed, after which buffers of 128 KiB to 32 MiB come from the
+/// per-thread arenas and stay resident once freed. A fixed threshold keeps blocks of 256 KiB
+/// and more in their own mappings, returned on free. The steady-state buffers are reused
 /// (`ScratchBuffer`), so this costs one mapping per uploaded segment. Not for `restore`, whose
 /// many short-lived large buffers would each pay the page faults.
 private func limitRetainedHeap() {

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 import SwiftStream
-import SwiftStreamSystem
 import Testing
 
 extension EndToEnd {

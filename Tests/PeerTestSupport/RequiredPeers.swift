@@ -4,7 +4,6 @@
     import Musl
 #endif
 import SwiftStream
-import SwiftStreamSystem
 import Testing
 
 extension PeerBinaries {

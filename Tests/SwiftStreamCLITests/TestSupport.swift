@@ -4,8 +4,8 @@
     import Musl
 #endif
 import SwiftStream
-@testable import SwiftStreamCLI
 import SwiftStreamSystem
+@testable import SwiftStreamCLI
 
 /// A fresh directory under /tmp, removed by `remove()`.
 struct TemporaryDirectory {

@@ -1,5 +1,5 @@
-@testable import SwiftStreamHTTP
 import Testing
+@testable import SwiftStreamHTTP
 
 /// libcurl and libcrypto are opened with dlopen on first use; these tests run the loaders'
 /// dlopen and dlsym steps on other libraries to see their errors.

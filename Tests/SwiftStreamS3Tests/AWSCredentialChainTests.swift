@@ -1,15 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
-@testable import SwiftStreamS3
 import SwiftStreamSystem
 import Synchronization
 import Testing
+@testable import SwiftStreamS3
 
 @Suite(.timeLimit(.minutes(3))) struct AWSCredentialChainTests {
     // swift-format-ignore: NeverForceUnwrap

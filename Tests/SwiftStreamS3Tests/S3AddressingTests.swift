@@ -1,8 +1,8 @@
 import PeerTestSupport
 import SwiftStream
 import SwiftStreamHTTP
-@testable import SwiftStreamS3
 import Testing
+@testable import SwiftStreamS3
 
 @Suite struct S3AddressingTests {
     func connection(

@@ -1,6 +1,5 @@
 import SwiftStream
 import Testing
-
 @testable import SwiftStreamS3
 
 /// A refused request's kind, so that callers (retries, metrics) need not parse the message.

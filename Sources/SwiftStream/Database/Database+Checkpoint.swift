@@ -1,23 +1,3 @@
-import SwiftStreamSystem
-import SystemPackage
-
-/// `PRAGMA wal_checkpoint` modes swiftstream issues.
-enum CheckpointMode: String, Sendable {
-    case passive = "PASSIVE"
-    case restart = "RESTART"
-    case truncate = "TRUNCATE"
-}
-
-/// What a replica needs to read a consistent copy of the database file for a snapshot: the
-/// database stays frozen (read transaction held) and Litestream's checkpoints are skipped until
-/// `Database.endSnapshot(_:)`.
-struct SnapshotLease: Sendable {
-    let connection: SQLiteConnection
-    let position: WALPosition
-    /// The long-lived read-only descriptor on the database file (read with `pread` only).
-    let descriptor: FileDescriptor
-}
-
 extension Database {
     /// Checkpoints and, when SQLite restarted the WAL, starts the next shadow index
     /// (replication.md §5.2).

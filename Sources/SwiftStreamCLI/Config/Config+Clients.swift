@@ -7,7 +7,6 @@ import Logging
 import SwiftStream
 import SwiftStreamHTTP
 import SwiftStreamS3
-import SwiftStreamSystem
 
 /// The only place that knows every storage backend (Litestream `NewReplicaFromConfig`).
 extension ResolvedReplica {

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 import SwiftStream
 
 /// Splits a `-exec` command line into words exactly as Litestream v0.3.13 does with

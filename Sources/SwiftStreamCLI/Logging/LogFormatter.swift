@@ -5,7 +5,6 @@
 #endif
 import Logging
 import SwiftStream
-import SwiftStreamSystem
 
 /// Renders one log record in the three formats Litestream v0.3.13 writes (cli-and-config.md §8).
 public enum LogFormatter {

@@ -4,9 +4,9 @@
     import Musl
 #endif
 import Logging
-@testable import SwiftStream
 import SwiftStreamSystem
 import Testing
+@testable import SwiftStream
 
 /// A temporary directory removed at deinit.
 final class TempDir {

@@ -3,9 +3,9 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-@testable import SwiftStream
 import SwiftStreamSystem
 import Testing
+@testable import SwiftStream
 
 @Suite struct SwiftStreamErrorTests {
     @Test(arguments: [

@@ -276,14 +276,7 @@ public actor Replica {
         after position: WALPosition, database: Database, pageSize: Int
     ) throws -> (FileDescriptor, WALPosition, String, Int)? {
         let path = database.shadowWALPath(position.generation, index: position.index)
-        let descriptor = try FileDescriptor.open(path, .readOnly)
-        let size: Int
-        do {
-            size = try alignedSize(descriptor, path: path, pageSize: pageSize)
-        } catch {
-            descriptor.closeIgnoringErrors()
-            throw error
-        }
+        let (descriptor, size) = try openShadow(path, pageSize: pageSize)
         if position.offset < size { return (descriptor, position, path, size) }
         descriptor.closeIgnoringErrors()
         if position.offset > size {
@@ -292,19 +285,23 @@ public actor Replica {
         let next = WALPosition(generation: position.generation, index: position.index + 1, offset: 0)
         let nextPath = database.shadowWALPath(next.generation, index: next.index)
         guard FileIO.exists(nextPath) else { return nil }
-        let nextDescriptor = try FileDescriptor.open(nextPath, .readOnly)
-        let nextSize: Int
-        do {
-            nextSize = try alignedSize(nextDescriptor, path: nextPath, pageSize: pageSize)
-        } catch {
-            nextDescriptor.closeIgnoringErrors()
-            throw error
-        }
+        let (nextDescriptor, nextSize) = try openShadow(nextPath, pageSize: pageSize)
         guard nextSize > 0 else {
             nextDescriptor.closeIgnoringErrors()
             return nil
         }
         return (nextDescriptor, next, nextPath, nextSize)
+    }
+
+    /// Opens a shadow file and reads its frame-aligned size (closing it again if that fails).
+    private static func openShadow(_ path: String, pageSize: Int) throws -> (FileDescriptor, Int) {
+        let descriptor = try FileDescriptor.open(path, .readOnly)
+        do {
+            return (descriptor, try alignedSize(descriptor, path: path, pageSize: pageSize))
+        } catch {
+            descriptor.closeIgnoringErrors()
+            throw error
+        }
     }
 
     private static func alignedSize(_ descriptor: FileDescriptor, path: String, pageSize: Int) throws -> Int {

@@ -2,7 +2,6 @@ import SwiftStream
 
 /// One `swiftstream` subcommand: its name, flags, usage text, typed options and body.
 protocol CLICommand {
-    /// The command's flags and arguments, typed and checked.
     /// The word that selects the command.
     static var name: String { get }
     /// One line for the top-level command list.
@@ -12,6 +11,7 @@ protocol CLICommand {
     static var usageHead: String { get }
     /// Text after the flag list (examples); may be empty.
     static var usageTail: String { get }
+    /// The command's flags and arguments, typed and checked.
     associatedtype Options
     /// Reads the parsed flags into `Options` and makes every argument check, so that a bad
     /// argument is reported before the command does anything.

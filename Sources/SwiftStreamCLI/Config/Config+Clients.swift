@@ -21,6 +21,16 @@ extension ResolvedReplica {
         fileModes: (file: mode_t, directory: mode_t)? = nil, environment: [String: String]? = nil,
         logger: Logger = Logger(label: "swiftstream")
     ) throws(SwiftStreamError) -> any ReplicaClient {
+        // Litestream encrypts every object with `age.recipients` and decrypts with
+        // `age.identities`. Until this build does too, a replica with age keys is refused
+        // rather than written in plaintext or read as garbage.
+        if !ageRecipients.isEmpty || !ageIdentities.isEmpty {
+            throw SwiftStreamError(
+                .invalidConfiguration,
+                "replica \"\(name)\" (\(backend.location)): age encryption is not supported by this build yet; "
+                    + "refusing to read or write it without encryption (use Litestream v0.3.13 for encrypted replicas)"
+            )
+        }
         switch backend {
         case .file(let path):
             if let fileModes {

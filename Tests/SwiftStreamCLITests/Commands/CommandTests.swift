@@ -419,6 +419,42 @@ final class RecordingEngine: Sendable {
         }
     }
 
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [
+            "recipients:\n          - age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+            "identities:\n          - AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
+        ])
+    func ageKeysAreRefusedInsteadOfReplicatingPlaintext(keys: String) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try dir.write(
+            "litestream.yml",
+            """
+            dbs:
+              - path: \(dir.path)/app.db
+                replicas:
+                  - url: file://\(dir.path)/replica
+                    age:
+                      \(keys)
+
+            """)
+        for arguments in [
+            ["replicate", "-config", config],
+            ["restore", "-config", config, "-o", dir.path + "/out.db", dir.path + "/app.db"],
+            ["snapshots", "-config", config, dir.path + "/app.db"],
+        ] {
+            let result = await SwiftStreamMain.run(arguments, environment: [:])
+            #expect(result.exitCode == 1, "\(arguments)")
+            #expect(
+                result.standardError.contains("age encryption is not supported by this build yet"),
+                "\(arguments): \(result.standardError)")
+            #expect(!result.standardError.contains("AGE-SECRET-KEY"))
+        }
+        #expect(!FileIO.exists(dir.path + "/replica"))
+        #expect(!FileIO.exists(dir.path + "/out.db"))
+    }
+
     @Test func childExitCodeIsTheDaemonsExitCode() async throws {
         let fixture = try ReplicaFixture()
         defer { fixture.remove() }

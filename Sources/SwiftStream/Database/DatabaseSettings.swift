@@ -1,0 +1,35 @@
+/// Tunables of one replicated database, with Litestream v0.3.13's defaults (db.go).
+public struct DatabaseSettings: Sendable, Equatable {
+    /// How often the real WAL is copied into the shadow WAL (`monitor-interval`). Zero or less
+    /// disables the monitor loop: only the final sync at shutdown runs (Litestream quirk).
+    public var monitorInterval: Duration = .seconds(1)
+    /// A PASSIVE checkpoint runs when the database file has not been modified for this long and
+    /// the WAL holds at least two frames (`checkpoint-interval`); zero disables the rule.
+    public var checkpointInterval: Duration = .seconds(60)
+    /// Shadow WAL size, in pages, from which a PASSIVE checkpoint runs (`min-checkpoint-page-count`).
+    public var minCheckpointPageCount: Int = 1000
+    /// Shadow WAL size, in pages, from which a RESTART checkpoint runs (`max-checkpoint-page-count`); 0 disables it.
+    public var maxCheckpointPageCount: Int = 10000
+    /// Real WAL size, in pages, from which a TRUNCATE checkpoint runs (not configurable in Litestream).
+    public var truncatePageCount: Int = 500_000
+    /// Busy timeout of every connection swiftstream opens on the database.
+    public var busyTimeout: Duration = .milliseconds(1000)
+    /// The metadata directory; nil means `<dir>/.<name>-litestream` (`meta-path`, used verbatim).
+    public var metaPath: String?
+    /// Upper bound of the final sync performed by `Database.close(timeout:)` when no explicit
+    /// timeout is passed. Litestream has no bound; anything left over stays in the shadow WAL and
+    /// is uploaded at the next start.
+    public var finalSyncTimeout: Duration = .seconds(8)
+
+    public init() {}
+
+    /// Rejects settings Litestream rejects at open (replication.md §2.1).
+    public func validate() throws {
+        if minCheckpointPageCount <= 0 {
+            throw SwiftStreamError(.invalidConfiguration, "minimum checkpoint page count required")
+        }
+        if maxCheckpointPageCount < 0 {
+            throw SwiftStreamError(.invalidConfiguration, "max checkpoint page count must not be negative")
+        }
+    }
+}

@@ -20,6 +20,8 @@ public actor Replica {
     private var position: WALPosition?
     /// Created at the first upload and reused by every later one.
     private var segmentBuffers: SegmentBuffers?
+    /// Restore drills by outcome (`ok`, `error`), as `litestream_replica_validation_total` counts them.
+    var validationCounts: [String: Int] = ["ok": 0, "error": 0]
     private var locked = false
     private var lockWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -79,6 +81,9 @@ public actor Replica {
             }
             if settings.snapshotInterval > .zero {
                 group.addTask { await self.snapshotter(database: database) }
+            }
+            if settings.validationInterval > .zero {
+                group.addTask { await self.validator(database: database) }
             }
         }
     }

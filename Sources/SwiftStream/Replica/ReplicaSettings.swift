@@ -9,6 +9,12 @@ public struct ReplicaSettings: Sendable, Equatable {
     public var retentionCheckInterval: Duration = .seconds(3600)
     /// Time between snapshots (`snapshot-interval`); zero disables periodic snapshots.
     public var snapshotInterval: Duration = .zero
+    /// How often a restore drill checks this replica against the database
+    /// (`validation-interval`); zero disables it.
+    public var validationInterval: Duration = .zero
+    /// Keeps the database a failed drill restored (in the meta directory, named after the
+    /// generation and position) instead of removing it.
+    public var keepsMismatchedValidation = false
 
     public init() {}
 
@@ -22,6 +28,9 @@ public struct ReplicaSettings: Sendable, Equatable {
         }
         if snapshotInterval < .zero {
             throw SwiftStreamError(.invalidConfiguration, "snapshot-interval must not be negative")
+        }
+        if validationInterval < .zero {
+            throw SwiftStreamError(.invalidConfiguration, "validation-interval must not be negative")
         }
     }
 }

@@ -204,7 +204,12 @@ public enum Restore {
                     group.addTask {
                         do {
                             let compressed = try await client.walSegment(at: segment.position)
-                            let data = try LZ4Frame.decompress(compressed)
+                            var data = try LZ4Frame.decompress(compressed)
+                            if let end = plan.walEnd, segment.index == end.index,
+                                segment.offset + data.count > end.offset
+                            {
+                                data.removeLast(segment.offset + data.count - max(end.offset, segment.offset))
+                            }
                             return .segment(sequence, data, Int64(compressed.count))
                         } catch {
                             let name = ReplicaPaths.walSegmentName(index: segment.index, offset: segment.offset)

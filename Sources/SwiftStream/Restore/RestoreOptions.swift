@@ -4,6 +4,9 @@ public struct RestoreOptions: Sendable {
     public var outputPath: String
     /// Replay WAL indices up to and including this one (`-index`, hex on the command line).
     public var index: Int?
+    /// With `index`: the WAL of that last index is replayed only up to this byte offset
+    /// (exclusive, frame-aligned), so that the restore ends at an exact WAL position.
+    public var endOffset: Int?
     /// Point in time (`-timestamp`): only objects whose listing time is <= this are used.
     public var timestamp: Timestamp?
     /// Number of WAL segments downloaded and decompressed ahead of the apply loop.
@@ -15,11 +18,12 @@ public struct RestoreOptions: Sendable {
     var overlayLimit: Int64 = 128 << 20
 
     public init(
-        outputPath: String, index: Int? = nil, timestamp: Timestamp? = nil, parallelism: Int = 8,
-        progress: (@Sendable (RestoreProgress) -> Void)? = nil
+        outputPath: String, index: Int? = nil, endOffset: Int? = nil, timestamp: Timestamp? = nil,
+        parallelism: Int = 8, progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) {
         self.outputPath = outputPath
         self.index = index
+        self.endOffset = endOffset
         self.timestamp = timestamp
         self.parallelism = max(1, parallelism)
         self.progress = progress

@@ -5,6 +5,8 @@ struct RestorePlan: Sendable {
     /// Segments of indices snapshot.index...maxIndex, in (index, offset) order.
     var segments: [WALSegmentInfo]
     var maxIndex: Int
+    /// Where the WAL replay stops: bytes of index `index` at or after `offset` are not applied.
+    var walEnd: (index: Int, offset: Int)?
 
     /// Stored (compressed) bytes of all segments to apply.
     var walStoredBytes: Int64 { segments.reduce(0) { $0 + $1.size } }
@@ -45,6 +47,9 @@ struct RestorePlan: Sendable {
         for segment in try await client.walSegments(in: generation) {
             if let t = options.timestamp, t < segment.createdAt { break }
             if let index = options.index, segment.index > index { break }
+            if let index = options.index, let end = options.endOffset, segment.index == index, segment.offset >= end {
+                break
+            }
             // Indices below the snapshot are never read; unlike v0.3.13 we do not fail on them.
             if segment.index < snapshot.index { continue }
             if let previous = lastOffset[segment.index] {
@@ -69,6 +74,8 @@ struct RestorePlan: Sendable {
                 throw SwiftStreamError(.corrupt, "missing WAL index: \(generation)/\(Hex.format8(index))")
             }
         }
-        return RestorePlan(generation: generation, snapshot: snapshot, segments: used, maxIndex: maxIndex)
+        let walEnd = options.index.flatMap { index in options.endOffset.map { (index, $0) } }
+        return RestorePlan(
+            generation: generation, snapshot: snapshot, segments: used, maxIndex: maxIndex, walEnd: walEnd)
     }
 }

@@ -109,11 +109,11 @@ extension ReplicaConfig {
         if let value = retention { engine.retention = .nanoseconds(value) }
         if let value = retentionCheckInterval { engine.retentionCheckInterval = .nanoseconds(value) }
         if let value = snapshotInterval { engine.snapshotInterval = .nanoseconds(value) }
+        if let value = validationInterval { engine.validationInterval = .nanoseconds(value) }
         return ResolvedReplica(
             name: name.isEmpty ? backend.type : name,
             backend: backend,
             engine: engine,
-            validationInterval: .nanoseconds(validationInterval ?? 0),
             ageIdentities: ageIdentities,
             ageRecipients: ageRecipients
         )

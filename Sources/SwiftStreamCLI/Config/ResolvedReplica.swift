@@ -6,10 +6,9 @@ public struct ResolvedReplica: Sendable, Equatable, CustomStringConvertible {
     /// `name`, defaulting to the type.
     public var name: String
     public var backend: ReplicaBackend
-    /// `sync-interval`, `retention`, `retention-check-interval` and `snapshot-interval`.
+    /// `sync-interval`, `retention`, `retention-check-interval`, `snapshot-interval` and
+    /// `validation-interval`.
     public var engine: ReplicaSettings
-    /// `validation-interval` (0 = off).
-    public var validationInterval: Duration
     /// `age.identities` / `age.recipients`, unparsed.
     public var ageIdentities: [String]
     public var ageRecipients: [String]

@@ -168,7 +168,10 @@ private func engineReplicas(_ database: ResolvedDatabase, logger: Logger) throws
 )] {
     let modes = Database.replicaFileModes(forDatabaseAt: database.path)
     return try database.replicas.map { replica in
-        (replica.name, try replica.makeClient(fileModes: modes, logger: logger), replica.engine)
+        var settings = replica.engine
+        // A drill's restored database is kept for inspection only when asked for: it is a full copy.
+        settings.keepsMismatchedValidation = ProcessEnvironment.current["SWIFTSTREAM_KEEP_VALIDATION_MISMATCH"] == "1"
+        return (replica.name, try replica.makeClient(fileModes: modes, logger: logger), settings)
     }
 }
 

@@ -75,6 +75,8 @@ import Testing
 
         let settings = try config.resolve(db)
         #expect(settings.engine.metaPath == "/meta/app")
+        // validation-interval reaches the engine, which runs the restore drill.
+        #expect(settings.replicas[0].engine.validationInterval == .seconds(6 * 3600))
         guard case .s3(let s3) = settings.replicas[0].backend else {
             Issue.record("expected s3")
             return
@@ -102,7 +104,7 @@ import Testing
         #expect(r.name == "file" && r.backend == .file(path: "/backups/app"))
         #expect(r.engine.retention == .seconds(86400) && r.engine.retentionCheckInterval == .seconds(3600))
         #expect(r.engine.syncInterval == .seconds(1) && r.engine.snapshotInterval == .zero)
-        #expect(r.validationInterval == .zero)
+        #expect(r.engine.validationInterval == .zero)
         let defaults = try LogSettings(config.logging)
         #expect(defaults == LogSettings(format: .text, level: .info, destination: .standardOutput))
     }

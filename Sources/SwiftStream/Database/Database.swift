@@ -54,6 +54,8 @@ public actor Database {
     var snapshotsInProgress = 0
     var idleSnapshotConnections: [SQLiteConnection] = []
     var isOpen = false
+    /// Held from `open()` to the end of `close(timeout:)`: one replicating process per database.
+    private var instanceLock: InstanceLock?
     var isClosed = false
 
     private let changeContinuations: [AsyncStream<Void>.Continuation]
@@ -138,6 +140,10 @@ public actor Database {
             }
             try replica.settings.validate()
         }
+        // Before anything in the meta directory is touched: another process may be using it.
+        instanceLock = try InstanceLock(
+            metaPath: metaPath, databasePath: path,
+            directoryMode: Database.replicaFileModes(forDatabaseAt: path).directory)
         do {
             try ShadowWAL.removeTemporaryFiles(under: metaPath)
         } catch {
@@ -248,6 +254,7 @@ public actor Database {
         handles = nil
         idleSnapshotConnections.removeAll()
         databaseDescriptor = nil  // never closed: see DatabaseFileDescriptor
+        instanceLock = nil
         if let firstError { throw firstError }
     }
 

@@ -43,7 +43,28 @@ extension Config {
         for database in settings {
             try Self.validateForReplication(database)
         }
+        try Self.checkOneLineagePerReplicaLocation(settings)
         return settings
+    }
+
+    /// Two databases replicating into one location would each treat the other's generations as
+    /// foreign: retention deletes any generation without a retained snapshot, so they delete each
+    /// other's current generation. (One database with two replicas at one location is the
+    /// duplicate it already is: the second replica uploads the same objects.)
+    static func checkOneLineagePerReplicaLocation(_ databases: [ResolvedDatabase]) throws(SwiftStreamError) {
+        var owners: [String: String] = [:]
+        for database in databases {
+            for replica in database.replicas {
+                let key = replica.backend.identity
+                if let owner = owners[key], owner != database.path {
+                    throw SwiftStreamError(
+                        .invalidConfiguration,
+                        "databases \(owner) and \(database.path) replicate to the same location "
+                            + "\(replica.backend.location); give each database its own replica path")
+                }
+                owners[key] = database.path
+            }
+        }
     }
 
     /// The per-database part of `validateForReplication()`.

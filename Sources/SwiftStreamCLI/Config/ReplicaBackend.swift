@@ -18,6 +18,18 @@ public enum ReplicaBackend: Sendable, Equatable {
         }
     }
 
+    /// What makes two replicas the same place: the location and, for stores reached through an
+    /// endpoint, the endpoint (two S3-compatible servers may hold buckets of one name).
+    var identity: String {
+        var location = self.location
+        while location.hasSuffix("/") { location.removeLast() }
+        switch self {
+        case .s3(let s): return location + " " + s.endpoint
+        case .abs(let a): return location + " " + a.endpoint
+        default: return location
+        }
+    }
+
     /// A URL-like location for messages, without credentials.
     public var location: String {
         func join(_ base: String, _ path: String) -> String { path.isEmpty ? base : base + "/" + path }

@@ -49,6 +49,27 @@ import Testing
         errorText { _ = try parseConfig(text).validateForReplication() }
     }
 
+    @Test func twoDatabasesCannotReplicateToOneLocation() throws {
+        func config(_ secondURL: String) -> String {
+            """
+            dbs:
+              - path: /data/a.db
+                replicas:
+                  - url: s3://bkt/shared
+              - path: /data/b.db
+                replicas:
+                  - url: file:///backups/b
+                  - url: \(secondURL)
+
+            """
+        }
+        #expect(
+            Self.replicationError(config("s3://bkt/shared/"))
+                == "databases /data/a.db and /data/b.db replicate to the same location s3://bkt/shared; "
+                + "give each database its own replica path")
+        #expect(Self.replicationError(config("s3://bkt/b")) == nil)
+    }
+
     @Test func duplicateNamesAreRejectedWhenReplicating() throws {
         let text = Self.replica("path: /a") + "      - path: /b\n"
         #expect(Self.replicationError(text) == "duplicate replica name: \"file\"")

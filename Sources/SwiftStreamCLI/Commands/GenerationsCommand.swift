@@ -47,7 +47,7 @@ struct GenerationsCommand: CLICommand {
             header: ["name", "generation", "lag", "start", "end"], json: options.json, context: context
         )
         for settings in replicas {
-            let replica = try settings.namedReplica(environment: context.environment)
+            let replica = try report.open(settings, environment: context.environment)
             let generations: [Generation]
             do {
                 generations = try await replica.client.generations()

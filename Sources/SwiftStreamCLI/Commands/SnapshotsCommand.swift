@@ -40,7 +40,7 @@ struct SnapshotsCommand: CLICommand {
             header: ["replica", "generation", "index", "size", "created"], json: options.json, context: context
         )
         for settings in replicas {
-            let replica = try settings.namedReplica(environment: context.environment)
+            let replica = try report.open(settings, environment: context.environment)
             let snapshots: [SnapshotInfo]
             do {
                 var all: [SnapshotInfo] = []

@@ -56,7 +56,7 @@ struct WALCommand: CLICommand {
             context: context
         )
         for settings in replicas {
-            let replica = try settings.namedReplica(environment: context.environment)
+            let replica = try report.open(settings, environment: context.environment)
             let generations: [Generation]
             switch options.generation {
             case .only(let generation):

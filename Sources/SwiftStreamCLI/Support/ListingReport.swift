@@ -29,6 +29,17 @@ struct ListingReport {
         }
     }
 
+    /// The client of `settings`. If it cannot be made, the command fails: the failures recorded
+    /// so far are logged first, as Litestream logs them before its error.
+    func open(_ settings: ResolvedReplica, environment: [String: String]) throws(SwiftStreamError) -> NamedReplica {
+        do {
+            return try settings.namedReplica(environment: environment)
+        } catch {
+            logFailures(forceStandardError: false)
+            throw error
+        }
+    }
+
     /// Adds one row: `cells` for the table, `object` for `-json`.
     mutating func append(_ cells: [String], _ object: JSONValue) {
         table.append(cells)
@@ -47,10 +58,17 @@ struct ListingReport {
     func finish(replicas: [String]) -> Int32 {
         let failed = Set(failures.map(\.replica))
         let untrusted = json ? !failed.isEmpty : !replicas.isEmpty && replicas.allSatisfy(failed.contains)
-        for failure in failures {
-            log.emit(level: .error, message: failure.message, metadata: failure.metadata, forceStandardError: untrusted)
-        }
+        logFailures(forceStandardError: untrusted)
         log.standardOutput.write(json ? JSONValue.array(rows).serialized + "\n" : table.rendered)
         return untrusted ? 1 : 0
+    }
+
+    private func logFailures(forceStandardError: Bool) {
+        for failure in failures {
+            log.emit(
+                level: .error, message: failure.message, metadata: failure.metadata,
+                forceStandardError: forceStandardError
+            )
+        }
     }
 }

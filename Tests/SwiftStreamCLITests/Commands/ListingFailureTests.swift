@@ -17,11 +17,12 @@ import Testing
         let fixture: ReplicaFixture
         let loop: TemporaryDirectory
 
-        init() throws {
+        /// `moreYAML` adds replicas after `broken`.
+        init(moreYAML: String = "") throws {
             loop = try TemporaryDirectory()
             let path = loop.path + "/loop"
             guard symlink(path, path) == 0 else { throw SystemError("symlink", path, errno: errno) }
-            fixture = try ReplicaFixture(extraReplicaYAML: "      - name: broken\n        path: \(path)")
+            fixture = try ReplicaFixture(extraReplicaYAML: "      - name: broken\n        path: \(path)\n" + moreYAML)
         }
 
         func remove() {
@@ -72,6 +73,15 @@ import Testing
         // Only the (empty) table on stdout; the failure on stderr.
         #expect(result.standardOutput.split(separator: "\n").count == 1, "\(result.standardOutput)")
         #expect(Self.brokenLines(result.standardError).count == 1, "\(result.standardError)")
+    }
+
+    @Test func failuresBeforeAReplicaWithoutClientAreStillLogged() async throws {
+        let replicas = try TwoReplicas(moreYAML: "      - url: gcs://bkt/app")
+        defer { replicas.remove() }
+        let result = await replicas.fixture.run(["snapshots", replicas.fixture.dbPath])
+        #expect(result.exitCode == 1)
+        #expect(Self.brokenLines(result.standardOutput).count == 1, "\(result.standardOutput)")
+        #expect(result.standardError.contains("replica type \\\"gcs\\\" is not supported"), "\(result.standardError)")
     }
 
     @Test func jsonWithoutFailuresExits0() async throws {

@@ -34,7 +34,6 @@ struct GenerationsCommand: CLICommand {
     static func run(_ options: ListingOptions, context: CommandContext) async throws -> Int32 {
         let selection = try ReplicaSelection(options.target, config: options.config, context: context)
         let replicas = try selection.replicas(named: options.replica, unknown: .isAnError)
-        let logger = context.logger()
 
         // Lag reference: the database's last change in path mode (fails without the file), now in URL mode.
         let reference: Timestamp
@@ -44,15 +43,16 @@ struct GenerationsCommand: CLICommand {
             reference = context.now()
         }
 
-        var table = TableWriter(header: ["name", "generation", "lag", "start", "end"])
-        var json: [JSONValue] = []
+        var report = ListingReport(
+            header: ["name", "generation", "lag", "start", "end"], json: options.json, context: context
+        )
         for settings in replicas {
-            let replica = try settings.namedReplica(environment: context.environment)
+            let replica = try report.open(settings, environment: context.environment)
             let generations: [Generation]
             do {
                 generations = try await replica.client.generations()
             } catch {
-                logger.error("cannot list generations", metadata: ["replica": "\(replica.name)", "error": "\(error)"])
+                report.fail("cannot list generations", replica: replica.name, error: error)
                 continue
             }
             for generation in generations {
@@ -60,17 +60,17 @@ struct GenerationsCommand: CLICommand {
                 do {
                     bounds = try await replica.client.timeBounds(of: generation)
                 } catch {
-                    logger.error(
-                        "cannot determine generation time bounds",
-                        metadata: ["replica": "\(replica.name)", "generation": "\(generation)", "error": "\(error)"]
+                    report.fail(
+                        "cannot determine generation time bounds", replica: replica.name, generation: generation,
+                        error: error
                     )
                     continue
                 }
                 guard let bounds else {
                     // Go: reference.Sub(time.Time{}) saturates at the largest duration.
                     let lag = GoDuration.truncateLag(Int64.max)
-                    table.append([replica.name, generation.id, GoDuration.format(lag), zeroTime, zeroTime])
-                    json.append(
+                    report.append(
+                        [replica.name, generation.id, GoDuration.format(lag), zeroTime, zeroTime],
                         .object([
                             ("name", .string(replica.name)), ("generation", .string(generation.id)),
                             ("lag_ns", .null), ("start", .null), ("end", .null),
@@ -79,10 +79,11 @@ struct GenerationsCommand: CLICommand {
                     continue
                 }
                 let lag = GoDuration.truncateLag(difference(reference, bounds.updated))
-                table.append([
-                    replica.name, generation.id, GoDuration.format(lag), bounds.created.rfc3339, bounds.updated.rfc3339,
-                ])
-                json.append(
+                report.append(
+                    [
+                        replica.name, generation.id, GoDuration.format(lag), bounds.created.rfc3339,
+                        bounds.updated.rfc3339,
+                    ],
                     .object([
                         ("name", .string(replica.name)), ("generation", .string(generation.id)),
                         ("lag_ns", .integer(difference(reference, bounds.updated))),
@@ -91,8 +92,7 @@ struct GenerationsCommand: CLICommand {
                 )
             }
         }
-        context.standardOutput.write(options.json ? JSONValue.array(json).serialized + "\n" : table.rendered)
-        return 0
+        return report.finish(replicas: replicas.map(\.name))
     }
 
     /// Later of the database file's and its `-wal` file's modification times (Litestream

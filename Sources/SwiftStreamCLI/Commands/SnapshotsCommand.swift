@@ -36,12 +36,11 @@ struct SnapshotsCommand: CLICommand {
     static func run(_ options: ListingOptions, context: CommandContext) async throws -> Int32 {
         let selection = try ReplicaSelection(options.target, config: options.config, context: context)
         let replicas = try selection.replicas(named: options.replica, unknown: .isAnError)
-        let logger = context.logger()
-
-        var table = TableWriter(header: ["replica", "generation", "index", "size", "created"])
-        var json: [JSONValue] = []
+        var report = ListingReport(
+            header: ["replica", "generation", "index", "size", "created"], json: options.json, context: context
+        )
         for settings in replicas {
-            let replica = try settings.namedReplica(environment: context.environment)
+            let replica = try report.open(settings, environment: context.environment)
             let snapshots: [SnapshotInfo]
             do {
                 var all: [SnapshotInfo] = []
@@ -50,16 +49,12 @@ struct SnapshotsCommand: CLICommand {
                 }
                 snapshots = all.sorted { ($0.generation, $0.index) < ($1.generation, $1.index) }
             } catch {
-                logger.error(
-                    "cannot determine snapshots", metadata: ["replica": "\(replica.name)", "error": "\(error)"]
-                )
+                report.fail("cannot determine snapshots", replica: replica.name, error: error)
                 continue
             }
             for info in snapshots {
-                table.append([
-                    replica.name, info.generation.id, String(info.index), String(info.size), info.createdAt.rfc3339,
-                ])
-                json.append(
+                report.append(
+                    [replica.name, info.generation.id, String(info.index), String(info.size), info.createdAt.rfc3339],
                     .object([
                         ("replica", .string(replica.name)), ("generation", .string(info.generation.id)),
                         ("index", .integer(Int64(info.index))), ("size", .integer(info.size)),
@@ -68,7 +63,6 @@ struct SnapshotsCommand: CLICommand {
                 )
             }
         }
-        context.standardOutput.write(options.json ? JSONValue.array(json).serialized + "\n" : table.rendered)
-        return 0
+        return report.finish(replicas: replicas.map(\.name))
     }
 }

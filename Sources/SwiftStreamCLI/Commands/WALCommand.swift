@@ -51,12 +51,12 @@ struct WALCommand: CLICommand {
         let listing = options.listing
         let selection = try ReplicaSelection(listing.target, config: listing.config, context: context)
         let replicas = try selection.replicas(named: listing.replica, unknown: .isAnError)
-        let logger = context.logger()
-
-        var table = TableWriter(header: ["replica", "generation", "index", "offset", "size", "created"])
-        var json: [JSONValue] = []
+        var report = ListingReport(
+            header: ["replica", "generation", "index", "offset", "size", "created"], json: listing.json,
+            context: context
+        )
         for settings in replicas {
-            let replica = try settings.namedReplica(environment: context.environment)
+            let replica = try report.open(settings, environment: context.environment)
             let generations: [Generation]
             switch options.generation {
             case .only(let generation):
@@ -68,9 +68,7 @@ struct WALCommand: CLICommand {
                 do {
                     generations = try await replica.client.generations()
                 } catch {
-                    logger.error(
-                        "cannot determine generations", metadata: ["replica": "\(replica.name)", "error": "\(error)"]
-                    )
+                    report.fail("cannot determine generations", replica: replica.name, error: error)
                     continue
                 }
             }
@@ -79,18 +77,16 @@ struct WALCommand: CLICommand {
                 do {
                     segments = try await replica.client.walSegments(in: generation)
                 } catch {
-                    logger.error(
-                        "cannot fetch wal segments",
-                        metadata: ["replica": "\(replica.name)", "generation": "\(generation)", "error": "\(error)"]
-                    )
+                    report.fail(
+                        "cannot fetch wal segments", replica: replica.name, generation: generation, error: error)
                     continue
                 }
                 for info in segments {
-                    table.append([
-                        replica.name, info.generation.id, String(info.index), String(info.offset), String(info.size),
-                        info.createdAt.rfc3339,
-                    ])
-                    json.append(
+                    report.append(
+                        [
+                            replica.name, info.generation.id, String(info.index), String(info.offset),
+                            String(info.size), info.createdAt.rfc3339,
+                        ],
                         .object([
                             ("replica", .string(replica.name)), ("generation", .string(info.generation.id)),
                             ("index", .integer(Int64(info.index))), ("offset", .integer(Int64(info.offset))),
@@ -100,7 +96,6 @@ struct WALCommand: CLICommand {
                 }
             }
         }
-        context.standardOutput.write(listing.json ? JSONValue.array(json).serialized + "\n" : table.rendered)
-        return 0
+        return report.finish(replicas: replicas.map(\.name))
     }
 }

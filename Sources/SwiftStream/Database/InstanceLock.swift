@@ -34,7 +34,8 @@ final class InstanceLock {
                 throw SwiftStreamError(
                     .invalidArgument,
                     "database \(databasePath) is already being replicated by process \(holder.isEmpty ? "?" : holder) "
-                        + "(it holds \(path)); stop that process first, two replicating processes would corrupt the replica")
+                        + "(it holds \(path)); stop that process first, two replicating processes would corrupt the replica"
+                )
             }
             try descriptor.truncate(to: 0, path: path)
             try Array("\(getpid())\n".utf8).withUnsafeBytes { try descriptor.writeAll($0, at: 0, path: path) }

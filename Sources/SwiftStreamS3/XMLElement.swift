@@ -39,8 +39,13 @@ public struct XMLElement: Sendable, Equatable {
 }
 
 private struct Parser {
+    /// S3, STS and IMDS documents nest a few levels; a hostile or broken body must not exhaust
+    /// the thread's stack through `element()`'s recursion.
+    static let maxDepth = 32
+
     let bytes: [UInt8]
     var i = 0
+    var depth = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -107,6 +112,9 @@ private struct Parser {
 
     /// Parses `<name ...>content</name>` or `<name .../>` starting at `<`.
     mutating func element() throws(XMLParseError) -> XMLElement {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maxDepth else { throw fail("elements nested deeper than \(Parser.maxDepth)") }
         i += 1  // <
         let qualified = try name()
         var node = XMLElement(name: Parser.localName(qualified))

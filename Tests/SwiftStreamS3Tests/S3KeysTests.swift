@@ -91,4 +91,12 @@ import Testing
         #expect(throws: XMLParseError.self) { try XMLElement.parse("<a>") }
         #expect(throws: XMLParseError.self) { try XMLElement.parse("<a>&bogus;</a>") }
     }
+
+    @Test func deeplyNestedDocumentsAreRejectedNotRecursedInto() throws {
+        let deep = String(repeating: "<a>", count: 200_000) + String(repeating: "</a>", count: 200_000)
+        let error = try #require(throws: XMLParseError.self) { try XMLElement.parse(deep) }
+        #expect("\(error)".contains("nested deeper than 32"))
+        let fine = String(repeating: "<a>", count: 32) + String(repeating: "</a>", count: 32)
+        #expect(try XMLElement.parse(fine).name == "a")
+    }
 }

@@ -100,6 +100,7 @@ public struct S3ReplicaClient: ReplicaClient {
     public func list(prefix: String, delimiter: String?) async throws -> S3ListPage {
         var all = S3ListPage()
         var token: String?
+        var seenTokens: Set<String> = []
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(configuration.listPageSize))]
             if let delimiter { query.append(("delimiter", delimiter)) }
@@ -117,6 +118,11 @@ public struct S3ReplicaClient: ReplicaClient {
             token = page.isTruncated ? page.nextContinuationToken : nil
             if page.isTruncated && token == nil {
                 throw SwiftStreamError(.io, "\(location): truncated listing without a continuation token")
+            }
+            // A server that hands out a token it already gave would make this loop endless.
+            if let token, !seenTokens.insert(token).inserted {
+                throw SwiftStreamError(
+                    .io, "\(location): ListObjectsV2 returned the same continuation token twice; the listing cannot end")
             }
         } while token != nil
         return all

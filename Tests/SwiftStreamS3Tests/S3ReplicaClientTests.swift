@@ -284,6 +284,25 @@ import Testing
         #expect(try await client.readSnapshotBytes(Self.g1, index: 1) == big)
     }
 
+    @Test func aListingThatRepeatsItsContinuationTokenEnds() async throws {
+        let requests = Atomic<Int>(0)
+        let server = try LoopbackHTTPServer { _ in
+            requests.add(1, ordering: .relaxed)
+            return .respond(
+                RawHTTPResponse(
+                    status: 200,
+                    text: "<ListBucketResult><IsTruncated>true</IsTruncated>"
+                        + "<NextContinuationToken>same</NextContinuationToken></ListBucketResult>"))
+        }
+        defer { server.stop() }
+        let client = makeClient(
+            endpoint: server.url, bucket: "bkt", credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s"))
+        await #expect { _ = try await client.generations() } throws: {
+            "\($0)".contains("returned the same continuation token twice")
+        }
+        #expect(requests.load(ordering: .relaxed) == 2)
+    }
+
     @Test func retriesGiveUpWithTheLastError() async throws {
         let (moto, bucket) = try await MotoServer.freshBucket("giveup")
         let proxy = try FaultProxy(upstreamPort: moto.port)

@@ -10,6 +10,11 @@ import SwiftStreamSystem
 public enum SwiftStreamMain {
     /// Runs the process's arguments and exits with the command's exit code.
     public static func run() async {
+        // A peer that closes a socket or pipe at the wrong moment must cost one failed write
+        // (EPIPE), not the process: libcurl's own guard is off (CURLOPT_NOSIGNAL, needed with
+        // threads), and stdout may be a pipe whose reader is gone. Children get the default
+        // disposition back (ChildProcess spawns with POSIX_SPAWN_SETSIGDEF).
+        signal(SIGPIPE, SIG_IGN)
         copyLitestreamCredentials()
         let log = LogOutput(
             standardOutput: FileDescriptorSink.standardOutput, standardError: FileDescriptorSink.standardError)

@@ -122,7 +122,8 @@ public struct S3ReplicaClient: ReplicaClient {
             // A server that hands out a token it already gave would make this loop endless.
             if let token, !seenTokens.insert(token).inserted {
                 throw SwiftStreamError(
-                    .io, "\(location): ListObjectsV2 returned the same continuation token twice; the listing cannot end")
+                    .io, "\(location): ListObjectsV2 returned the same continuation token twice; the listing cannot end"
+                )
             }
         } while token != nil
         return all

@@ -176,7 +176,7 @@ public actor Database {
     }
 
     /// Final DB sync, final upload of every replica (bounded by `timeout`, default
-    /// `settings.finalSyncTimeout`), then releases the read lock and closes every connection and
+    /// `settings.finalSyncTimeout`; zero or less means no bound), then releases the read lock and closes every connection and
     /// descriptor (replication.md §11). Call it after `run()` has returned.
     ///
     /// What the time bound leaves unuploaded stays in the shadow WAL and is uploaded at the next
@@ -211,9 +211,11 @@ public actor Database {
                     }
                     return Task.isCancelled ? .timedOut : (errors.isEmpty ? .completed : .failed(errors))
                 }
-                group.addTask {
-                    try? await Task.sleep(for: limit)
-                    return .timedOut
+                if limit > .zero {
+                    group.addTask {
+                        try? await Task.sleep(for: limit)
+                        return .timedOut
+                    }
                 }
                 let first = await group.next() ?? .timedOut
                 group.cancelAll()

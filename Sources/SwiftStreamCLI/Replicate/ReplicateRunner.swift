@@ -18,7 +18,7 @@ import SwiftStreamSystem
 ///    start the shutdown.
 /// 5. When the child exits, for any reason, or a signal arrived without a child: stop the
 ///    monitor loops and close every database, which makes the final sync (bounded by
-///    `final-sync-timeout`, default 8 s).
+///    `final-sync-timeout`, default 8 s, 0 = no bound).
 /// 6. Exit with the child's exit code (128+N when it died of signal N); without a child 0.
 ///    A failed final sync makes an otherwise successful run exit 1.
 func runReplicate(config: Config, execCommand: String?, logger: Logger) async throws -> Int32 {

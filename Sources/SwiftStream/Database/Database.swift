@@ -55,6 +55,8 @@ public actor Database {
     var idleSnapshotConnections: [SQLiteConnection] = []
     var isOpen = false
     var isClosed = false
+    /// Whether `waiting for database file` was logged (once per run, not at every sync).
+    private var loggedWaitingForFile = false
 
     private let changeContinuations: [AsyncStream<Void>.Continuation]
     private let initializedContinuations: [AsyncStream<Void>.Continuation]
@@ -420,6 +422,10 @@ public actor Database {
     /// One DB sync: lazy init, WAL header, verify, copy, checkpoint, cleanup, notify.
     public func sync() throws {
         guard try initializeIfNeeded(), let handles else {
+            if !loggedWaitingForFile {
+                logger.info("waiting for database file")
+                loggedWaitingForFile = true
+            }
             logger.debug("sync: no database found")
             return
         }

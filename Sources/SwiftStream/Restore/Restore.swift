@@ -65,7 +65,10 @@ public enum Restore {
             try fd.setPermissions(0o600, path: temp)  // an existing temporary file keeps its mode through O_TRUNC
             logger.info(
                 "restoring snapshot",
-                metadata: ["generation": "\(plan.generation)", "index": "\(plan.snapshot.index)", "path": "\(temp)"])
+                metadata: [
+                    "generation": "\(plan.generation)", "index": .stringConvertible(plan.snapshot.index),
+                    "path": "\(temp)",
+                ])
             let client = target.replica.client
             if plan.segments.isEmpty {
                 _ = try await restoreSnapshot(
@@ -75,8 +78,8 @@ public enum Restore {
                 logger.info(
                     "restoring wal files",
                     metadata: [
-                        "generation": "\(plan.generation)", "index_min": "\(plan.snapshot.index)",
-                        "index_max": "\(plan.maxIndex)",
+                        "generation": "\(plan.generation)", "index_min": .stringConvertible(plan.snapshot.index),
+                        "index_max": .stringConvertible(plan.maxIndex),
                     ])
                 if plan.walStoredBytes <= options.overlayLimit {
                     // WAL first, into memory (final page versions only), then one pass over the
@@ -231,7 +234,7 @@ public enum Restore {
                         logger.debug(
                             "applied wal",
                             metadata: [
-                                "generation": "\(plan.generation)", "index": "\(segment.index)",
+                                "generation": "\(plan.generation)", "index": .stringConvertible(segment.index),
                                 "elapsed": "\((ContinuousClock.now - indexStart).goDescription)",
                             ])
                     }

@@ -128,7 +128,7 @@ private func supervise(
                 guard child.poll() == nil else { continue }
                 logger.info(
                     "sending signal to exec process",
-                    metadata: ["signal": "\(signalName(signal))", "pid": "\(child.pid)"])
+                    metadata: ["signal": "\(signalName(signal))", "pid": .stringConvertible(child.pid)])
                 do {
                     try child.send(signal: signal)
                 } catch {
@@ -176,7 +176,7 @@ private func engineReplicas(_ database: ResolvedDatabase, logger: Logger) throws
 private func replicaLogMetadata(_ replica: ResolvedReplica) -> Logger.Metadata {
     var metadata: Logger.Metadata = [
         "name": "\(replica.name)", "type": "\(replica.type)",
-        "sync-interval": "\(GoDuration.format(replica.engine.syncInterval.nanoseconds))",
+        "sync-interval": .stringConvertible(LoggedDuration(replica.engine.syncInterval)),
     ]
     switch replica.backend {
     case .file(let path):

@@ -148,8 +148,8 @@ final class S3Connection: Sendable {
             logger.debug(
                 "s3 request retry",
                 metadata: [
-                    "operation": "\(call.operation)", "attempt": "\(attempt)", "error": "\(failure)",
-                    "delay_ms": "\(delay / 1_000_000)",
+                    "operation": "\(call.operation)", "attempt": .stringConvertible(attempt), "error": "\(failure)",
+                    "delay_ms": .stringConvertible(delay / 1_000_000),
                 ])
             try await Task.sleep(nanoseconds: delay)
         }

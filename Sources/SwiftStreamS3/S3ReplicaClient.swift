@@ -372,7 +372,8 @@ public struct S3ReplicaClient: ReplicaClient {
         let page = try await list(prefix: keys.generationPrefix(generation), delimiter: nil)
         try await deleteObjects(page.objects.map(\.key))
         logger.debug(
-            "generation deleted", metadata: ["generation": "\(generation)", "objects": "\(page.objects.count)"])
+            "generation deleted",
+            metadata: ["generation": "\(generation)", "objects": .stringConvertible(page.objects.count)])
     }
 
     public func deleteSnapshot(_ generation: Generation, index: Int) async throws {

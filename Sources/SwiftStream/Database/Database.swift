@@ -57,6 +57,8 @@ public actor Database {
     /// Held from `open()` to the end of `close(timeout:)`: one replicating process per database.
     private var instanceLock: InstanceLock?
     var isClosed = false
+    /// Whether `waiting for database file` was logged (once per run, not at every sync).
+    private var loggedWaitingForFile = false
 
     private let changeContinuations: [AsyncStream<Void>.Continuation]
     private let initializedContinuations: [AsyncStream<Void>.Continuation]
@@ -182,7 +184,7 @@ public actor Database {
     }
 
     /// Final DB sync, final upload of every replica (bounded by `timeout`, default
-    /// `settings.finalSyncTimeout`), then releases the read lock and closes every connection and
+    /// `settings.finalSyncTimeout`; zero or less means no bound), then releases the read lock and closes every connection and
     /// descriptor (replication.md §11). Call it after `run()` has returned.
     ///
     /// What the time bound leaves unuploaded stays in the shadow WAL and is uploaded at the next
@@ -217,9 +219,11 @@ public actor Database {
                     }
                     return Task.isCancelled ? .timedOut : (errors.isEmpty ? .completed : .failed(errors))
                 }
-                group.addTask {
-                    try? await Task.sleep(for: limit)
-                    return .timedOut
+                if limit > .zero {
+                    group.addTask {
+                        try? await Task.sleep(for: limit)
+                        return .timedOut
+                    }
                 }
                 let first = await group.next() ?? .timedOut
                 group.cancelAll()
@@ -425,6 +429,10 @@ public actor Database {
     /// One DB sync: lazy init, WAL header, verify, copy, checkpoint, cleanup, notify.
     public func sync() throws {
         guard try initializeIfNeeded(), let handles else {
+            if !loggedWaitingForFile {
+                logger.info("waiting for database file")
+                loggedWaitingForFile = true
+            }
             logger.debug("sync: no database found")
             return
         }

@@ -17,8 +17,8 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// The metadata directory; nil means `<dir>/.<name>-litestream` (`meta-path`, used verbatim).
     public var metaPath: String?
     /// Upper bound of the final sync performed by `Database.close(timeout:)` when no explicit
-    /// timeout is passed. Litestream has no bound; anything left over stays in the shadow WAL and
-    /// is uploaded at the next start.
+    /// timeout is passed; zero (or less) means no bound, as in Litestream. Anything a bound leaves
+    /// over stays in the shadow WAL and is uploaded at the next start.
     public var finalSyncTimeout: Duration = .seconds(8)
 
     public init() {}

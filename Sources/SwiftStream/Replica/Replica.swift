@@ -269,7 +269,7 @@ public actor Replica {
             "wal segment written",
             metadata: [
                 "position": "\(start)", "elapsed": "\((clock.now - began).goDescription)",
-                "sz": "\(size - start.offset)",
+                "sz": .stringConvertible(size - start.offset),
             ])
         return true
     }
@@ -383,7 +383,7 @@ public actor Replica {
                 "snapshot written",
                 metadata: [
                     "position": "\(lease.position)", "elapsed": "\((clock.now - began).goDescription)",
-                    "sz": "\(info.size)",
+                    "sz": .stringConvertible(info.size),
                 ])
             return info
         } catch {
@@ -438,14 +438,18 @@ public actor Replica {
             for snapshot in try await client.snapshots(in: generation) where snapshot.index < keep {
                 try await client.deleteSnapshot(generation, index: snapshot.index)
                 // Quirk kept from Litestream: the threshold index is logged, not the deleted one.
-                logger.info("snapshot deleted", metadata: ["generation": "\(generation)", "index": "\(keep)"])
+                logger.info(
+                    "snapshot deleted", metadata: ["generation": "\(generation)", "index": .stringConvertible(keep)])
             }
             let stale = try await client.walSegments(in: generation).filter { $0.index < keep }.map(\.position)
             if !stale.isEmpty {
                 try await client.deleteWALSegments(stale)
                 logger.info(
                     "wal segmented deleted before",
-                    metadata: ["generation": "\(generation)", "index": "\(keep)", "n": "\(stale.count)"])
+                    metadata: [
+                        "generation": "\(generation)", "index": .stringConvertible(keep),
+                        "n": .stringConvertible(stale.count),
+                    ])
             }
         }
     }

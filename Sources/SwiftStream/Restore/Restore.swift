@@ -5,12 +5,24 @@ import SystemPackage
 /// Restoring a database from a replica (restore.md).
 public enum Restore {
     /// Chooses the replica and generation to restore (restore.md §3): per replica the generation
-    /// with the latest object time (restricted to `generation` and to generations whose time range
-    /// contains `timestamp`), then across replicas the strictly latest one (ties: config order).
+    /// with the latest object time (restricted to `generation` and to generations created at or
+    /// before `timestamp`), then across replicas the strictly latest one (ties: config order).
     /// Returns nil when nothing matches. Listing errors abort, as in Litestream.
+    ///
+    /// With a `timestamp`, generations are ranked by the newest state they hold at that time
+    /// (`min(updated, timestamp)`), then by their latest object time: among generations whose
+    /// range contains the timestamp this is Litestream's choice. Unlike Litestream, a timestamp
+    /// later than every object (e.g. "now") chooses the newest generation instead of nothing; a
+    /// timestamp before every generation still matches nothing.
     public static func chooseTarget(
         replicas: [NamedReplica], generation: Generation?, timestamp: Timestamp?
     ) async throws -> RestoreTarget? {
+        func isBetter(_ candidate: RestoreTarget, than current: RestoreTarget?) -> Bool {
+            guard let current else { return true }
+            guard let timestamp else { return current.updatedAt < candidate.updatedAt }
+            let (reached, currentReached) = (min(candidate.updatedAt, timestamp), min(current.updatedAt, timestamp))
+            return currentReached != reached ? currentReached < reached : current.updatedAt < candidate.updatedAt
+        }
         var best: RestoreTarget?
         for replica in replicas {
             var local: RestoreTarget?
@@ -23,14 +35,11 @@ public enum Restore {
             for g in generations {
                 if let generation, generation != g { continue }
                 guard let bounds = try await replica.client.timeBounds(of: g) else { continue }
-                if let timestamp, timestamp < bounds.created || bounds.updated < timestamp { continue }
-                if local == nil || local.map({ $0.updatedAt < bounds.updated }) == true {
-                    local = RestoreTarget(replica: replica, generation: g, updatedAt: bounds.updated)
-                }
+                if let timestamp, timestamp < bounds.created { continue }
+                let candidate = RestoreTarget(replica: replica, generation: g, updatedAt: bounds.updated)
+                if isBetter(candidate, than: local) { local = candidate }
             }
-            if let local, best == nil || best.map({ $0.updatedAt < local.updatedAt }) == true {
-                best = local
-            }
+            if let local, isBetter(local, than: best) { best = local }
         }
         return best
     }
@@ -57,6 +66,14 @@ public enum Restore {
         let plan = try await RestorePlan.make(target: target, options: options)
         var logger = logger
         logger[metadataKey: "replica"] = "\(target.replica.name)"
+        if let timestamp = options.timestamp, target.updatedAt < timestamp {
+            logger.info(
+                "restoring a state older than the timestamp",
+                metadata: [
+                    "generation": "\(target.generation)", "timestamp": "\(timestamp.rfc3339Nano)",
+                    "latest": "\(target.updatedAt.rfc3339Nano)",
+                ])
+        }
 
         let temp = output + ".tmp"
         try FileIO.makeDirectories(Path.dirname(output), mode: 0o700)
@@ -65,7 +82,10 @@ public enum Restore {
             try fd.setPermissions(0o600, path: temp)  // an existing temporary file keeps its mode through O_TRUNC
             logger.info(
                 "restoring snapshot",
-                metadata: ["generation": "\(plan.generation)", "index": "\(plan.snapshot.index)", "path": "\(temp)"])
+                metadata: [
+                    "generation": "\(plan.generation)", "index": .stringConvertible(plan.snapshot.index),
+                    "path": "\(temp)",
+                ])
             let client = target.replica.client
             if plan.segments.isEmpty {
                 _ = try await restoreSnapshot(
@@ -75,8 +95,8 @@ public enum Restore {
                 logger.info(
                     "restoring wal files",
                     metadata: [
-                        "generation": "\(plan.generation)", "index_min": "\(plan.snapshot.index)",
-                        "index_max": "\(plan.maxIndex)",
+                        "generation": "\(plan.generation)", "index_min": .stringConvertible(plan.snapshot.index),
+                        "index_max": .stringConvertible(plan.maxIndex),
                     ])
                 if plan.walStoredBytes <= options.overlayLimit {
                     // WAL first, into memory (final page versions only), then one pass over the
@@ -236,7 +256,7 @@ public enum Restore {
                         logger.debug(
                             "applied wal",
                             metadata: [
-                                "generation": "\(plan.generation)", "index": "\(segment.index)",
+                                "generation": "\(plan.generation)", "index": .stringConvertible(segment.index),
                                 "elapsed": "\((ContinuousClock.now - indexStart).goDescription)",
                             ])
                     }

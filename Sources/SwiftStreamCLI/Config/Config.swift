@@ -10,7 +10,7 @@ public struct Config: Sendable, Equatable {
     /// Child command for `replicate` (`exec`).
     public var exec: String = ""
     /// swiftstream only (Litestream ignores the key): bound of the final sync at shutdown,
-    /// in nanoseconds (`final-sync-timeout`, default 8s); nil = default.
+    /// in nanoseconds (`final-sync-timeout`, default 8s; 0 = no bound); nil = default.
     public var finalSyncTimeout: Int64?
     /// Top-level `access-key-id`, copied into every replica whose own value is empty.
     public var accessKeyID: String = ""

@@ -71,16 +71,18 @@ public enum LogFormatter {
         }
     }
 
+    /// slog's JSON handler: integers and booleans logged as `.stringConvertible` are numbers and
+    /// booleans, a `LoggedDuration` is its nanoseconds (like a Go `time.Duration`); `.string`
+    /// values, even numeric ones, stay strings.
     static func json(of value: Logger.MetadataValue) -> JSONValue {
         switch value {
         case .string(let s): return .string(s)
         case .stringConvertible(let c):
             switch c {
-            case let i as Int: return .integer(Int64(i))
-            case let i as Int64: return .integer(i)
-            case let i as Int32: return .integer(Int64(i))
+            case let i as any BinaryInteger: return Int64(exactly: i).map(JSONValue.integer) ?? .string(c.description)
             case let b as Bool: return .bool(b)
             case let d as Double: return .double(d)
+            case let d as LoggedDuration: return .integer(d.nanoseconds)
             default: return .string(c.description)
             }
         case .array(let items): return .array(items.map(json(of:)))
@@ -195,4 +197,14 @@ public enum LogFormatter {
         return pad(Int(t.tm_year) + 1900, 4) + "/" + pad(Int(t.tm_mon) + 1, 2) + "/" + pad(Int(t.tm_mday), 2) + " "
             + pad(Int(t.tm_hour), 2) + ":" + pad(Int(t.tm_min), 2) + ":" + pad(Int(t.tm_sec), 2)
     }
+}
+
+/// A duration in log metadata, as slog writes a Go `time.Duration`: `1s` in text, nanoseconds in
+/// JSON (Litestream's `replicating to` line: `"sync-interval":1000000000`).
+public struct LoggedDuration: CustomStringConvertible, Sendable {
+    public let nanoseconds: Int64
+
+    public init(_ duration: Duration) { nanoseconds = duration.nanoseconds }
+
+    public var description: String { GoDuration.format(nanoseconds) }
 }

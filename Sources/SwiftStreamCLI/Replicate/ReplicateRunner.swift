@@ -18,7 +18,7 @@ import SwiftStreamSystem
 ///    start the shutdown.
 /// 5. When the child exits, for any reason, or a signal arrived without a child: stop the
 ///    monitor loops and close every database, which makes the final sync (bounded by
-///    `final-sync-timeout`, default 8 s).
+///    `final-sync-timeout`, default 8 s, 0 = no bound).
 /// 6. Exit with the child's exit code (128+N when it died of signal N); without a child 0.
 ///    A failed final sync makes an otherwise successful run exit 1.
 func runReplicate(config: Config, execCommand: String?, logger: Logger) async throws -> Int32 {
@@ -128,7 +128,7 @@ private func supervise(
                 guard child.poll() == nil else { continue }
                 logger.info(
                     "sending signal to exec process",
-                    metadata: ["signal": "\(signalName(signal))", "pid": "\(child.pid)"])
+                    metadata: ["signal": "\(signalName(signal))", "pid": .stringConvertible(child.pid)])
                 do {
                     try child.send(signal: signal)
                 } catch {
@@ -179,7 +179,7 @@ private func engineReplicas(_ database: ResolvedDatabase, logger: Logger) throws
 private func replicaLogMetadata(_ replica: ResolvedReplica) -> Logger.Metadata {
     var metadata: Logger.Metadata = [
         "name": "\(replica.name)", "type": "\(replica.type)",
-        "sync-interval": "\(GoDuration.format(replica.engine.syncInterval.nanoseconds))",
+        "sync-interval": .stringConvertible(LoggedDuration(replica.engine.syncInterval)),
     ]
     switch replica.backend {
     case .file(let path):

@@ -384,14 +384,30 @@ final class RecordingEngine: Sendable {
         #expect(request.options.progress == nil)  // stderr is not a terminal
     }
 
-    @Test func realEngineReportsNoMatchForAFutureTimestamp() async throws {
+    @Test func realEngineReportsNoMatchForATimestampBeforeEveryBackup() async throws {
         let fixture = try ReplicaFixture()
         defer { fixture.remove() }
         let result = await fixture.run(
-            ["restore", "-timestamp", "2030-01-01T00:00:00Z", "-o", fixture.dir.path + "/out.db", fixture.dbPath]
+            ["restore", "-timestamp", "2023-12-31T23:59:59Z", "-o", fixture.dir.path + "/out.db", fixture.dbPath]
         )
         #expect(result.exitCode == 1)
         #expect(result.standardError.contains("error=\"no matching backups found\""))
+    }
+
+    /// A timestamp after a generation's last object chooses the generation with the newest state
+    /// at that time; inside a range, Litestream's rule (the range that contains it) still decides.
+    @Test func timestampChoosesTheNewestStateAtOrBeforeIt() async throws {
+        let fixture = try ReplicaFixture()
+        defer { fixture.remove() }
+        let replicas = [NamedReplica(name: "local", client: FileReplicaClient(root: fixture.replicaRoot))]
+        func chosen(_ time: String) async throws -> String? {
+            try await Restore.chooseTarget(replicas: replicas, generation: nil, timestamp: ts(time))?.generation.id
+        }
+        #expect(try await chosen("2023-12-31T23:59:59Z") == nil)
+        #expect(try await chosen("2024-01-01T00:00:30Z") == ReplicaFixture.genA)
+        #expect(try await chosen("2024-01-01T12:00:00Z") == ReplicaFixture.genA)
+        #expect(try await chosen("2024-01-02T00:00:00Z") == ReplicaFixture.genB)
+        #expect(try await chosen("2030-01-01T00:00:00Z") == ReplicaFixture.genB)
     }
 }
 

@@ -50,8 +50,12 @@ import Testing
         )
         let result = await SwiftStreamMain.run(["restore", "-config", config, "-generation", generation.id, dbPath])
         #expect(result.exitCode == 0, "\(result.standardError)")
+        // The core logs the index as an integer: a JSON number, as in Litestream's slog output.
         #expect(
-            result.standardOutput.contains("\"level\":\"INFO\",\"msg\":\"restoring snapshot\",\"db\":\"\(dbPath)\""))
+            result.standardOutput.contains(
+                "\"level\":\"INFO\",\"msg\":\"restoring snapshot\",\"db\":\"\(dbPath)\",\"replica\":\"r1\","
+                    + "\"generation\":\"\(generation.id)\",\"index\":0,\"path\":\"\(dbPath).tmp\"}\n"),
+            "\(result.standardOutput)")
         #expect(FileIO.exists(dbPath))
     }
 

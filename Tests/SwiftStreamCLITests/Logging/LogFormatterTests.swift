@@ -25,6 +25,25 @@ import Testing
         #expect(match.2 == "\"level\":\"WARN\",\"msg\":\"cannot \\\"sync\\\"\",\"db\":\"/d\",\"index\":3")
     }
 
+    /// slog's JSON handler writes integers and booleans bare and a `time.Duration` as nanoseconds;
+    /// the text format shows the same values as before (`1s`, `354`).
+    @Test func typedValuesAreJSONNumbersAndTextStaysTheSame() throws {
+        let lines = [LogSettings.Format.json, .text].map { format in
+            LogFormatter.line(
+                format: format, time: Self.time, level: .info, message: "m",
+                metadata: [
+                    "replica": "s3", "sz": .stringConvertible(Int64(354)), "delay_ms": .stringConvertible(UInt64(5)),
+                    "pid": .stringConvertible(Int32(42)), "ok": .stringConvertible(true),
+                    "sync-interval": .stringConvertible(LoggedDuration(.seconds(1))), "index": "7",
+                ])
+        }
+        #expect(
+            lines[0].hasSuffix(
+                "\"msg\":\"m\",\"replica\":\"s3\",\"index\":\"7\",\"delay_ms\":5,\"ok\":true,\"pid\":42,"
+                    + "\"sync-interval\":1000000000,\"sz\":354}\n"))
+        #expect(lines[1].hasSuffix(" msg=m replica=s3 index=7 delay_ms=5 ok=true pid=42 sync-interval=1s sz=354\n"))
+    }
+
     @Test func goDefaultFormat() throws {
         let line = LogFormatter.line(
             format: .goDefault, time: Self.time, level: .error, message: "failed to run",

@@ -103,6 +103,28 @@ struct DatabaseSyncTests {
         try await database.close()
     }
 
+    @Test func missingDatabaseFileIsLoggedOnceAtInfo() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let logs = LogRecorder()
+        let database = Database(path: databasePath, settings: fastSettings(), replicas: [], logger: logs.logger())
+        try await database.open()
+        for _ in 0..<3 { try await database.sync() }  // three monitor ticks before the file appears
+
+        let waiting = logs.messages("waiting for database file")
+        #expect(waiting.count == 1)
+        #expect(waiting.first?.level == .info)
+        #expect(waiting.first?.metadata["db"] == "\(databasePath)")
+
+        let app = try AppWriter(path: databasePath)
+        try app.insert(rows: 1)
+        try await database.sync()
+        #expect(logs.messages("sync: new generation").count == 1)
+        #expect(logs.messages("waiting for database file").count == 1)
+        try await database.close()
+    }
+
     @Test func openRejectsInvalidSettings() async throws {
         var settings = DatabaseSettings()
         settings.minCheckpointPageCount = 0

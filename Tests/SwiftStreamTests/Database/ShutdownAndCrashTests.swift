@@ -54,19 +54,16 @@ struct SlowReplicaClient: ReplicaClient {
 
 @Suite("Shutdown and crash recovery", .serialized, .requiresPeer("litestream", PeerBinaries.litestream))
 struct ShutdownAndCrashTests {
-    @Test func finalSyncIsBoundedAndTheRestIsUploadedAtNextStart() async throws {
-        let (directory, databasePath, replicaRoot, app, base) = try fileReplicaScenario()
-        defer { directory.remove() }
-        let slow = SlowReplicaClient(base: base)
-        var replicaSettings = fastReplicaSettings()
-        replicaSettings.syncInterval = .seconds(3600)
-        let logs = LogRecorder()
-        let database = replicatingDatabase(databasePath, to: slow, replicaSettings: replicaSettings, logs: logs)
-
+    /// Runs `database` until its first round is uploaded, makes every further upload of `slow`
+    /// take `delay`, commits rows, waits until they are in the shadow WAL (not in the replica) and
+    /// stops the run: what is left is the final sync of `close`.
+    private func stopWithPendingUpload(
+        _ database: Database, slow: SlowReplicaClient, app: AppWriter, delay: Duration
+    ) async throws {
         try await database.open()
         let runner = Task { try await database.run() }
         try await waitUntil("first round") { try await database.replicasCaughtUp() }
-        slow.box.delay.withLock { $0 = .seconds(30) }
+        slow.box.delay.withLock { $0 = delay }
         try app.insert(rows: 30)
         try await waitUntil("shadow WAL has the rows") {
             try await database.sync()
@@ -74,6 +71,21 @@ struct ShutdownAndCrashTests {
         }
         runner.cancel()
         _ = await runner.result
+    }
+
+    private func rarelySyncingReplica() -> ReplicaSettings {
+        var replicaSettings = fastReplicaSettings()
+        replicaSettings.syncInterval = .seconds(3600)
+        return replicaSettings
+    }
+
+    @Test func finalSyncIsBoundedAndTheRestIsUploadedAtNextStart() async throws {
+        let (directory, databasePath, replicaRoot, app, base) = try fileReplicaScenario()
+        defer { directory.remove() }
+        let slow = SlowReplicaClient(base: base)
+        let logs = LogRecorder()
+        let database = replicatingDatabase(databasePath, to: slow, replicaSettings: rarelySyncingReplica(), logs: logs)
+        try await stopWithPendingUpload(database, slow: slow, app: app, delay: .seconds(30))
 
         let clock = ContinuousClock()
         let began = clock.now
@@ -89,6 +101,23 @@ struct ShutdownAndCrashTests {
             try await waitUntil("replica catches up") { try await next.replicasCaughtUp() }
         }
         #expect(try await base.generations() == generations)
+        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
+        #expect(try contentDigest(path: restored) == app.digest())
+    }
+
+    @Test func finalSyncTimeoutZeroMeansNoBound() async throws {
+        let (directory, databasePath, replicaRoot, app, base) = try fileReplicaScenario()
+        defer { directory.remove() }
+        let slow = SlowReplicaClient(base: base)
+        var settings = fastSettings()
+        settings.finalSyncTimeout = .zero
+        let logs = LogRecorder()
+        let database = replicatingDatabase(
+            databasePath, to: slow, settings: settings, replicaSettings: rarelySyncingReplica(), logs: logs)
+        try await stopWithPendingUpload(database, slow: slow, app: app, delay: .milliseconds(300))
+
+        try await database.close()  // no bound: waits for the slow upload
+        #expect(logs.messages("final sync incomplete").isEmpty)
         let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
         #expect(try contentDigest(path: restored) == app.digest())
     }

@@ -139,6 +139,30 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
         #expect(st.st_mode & 0o777 == 0o600)
     }
 
+    /// "Restore to now": a timestamp after the newest upload restores the latest state and says
+    /// so; a timestamp before the first backup still matches nothing (Litestream: both match nothing).
+    @Test func timestampAfterTheNewestUploadRestoresTheLatestState() async throws {
+        let dir = try TempDir()
+        let (client, generation, digest) = try await makeReplica(in: dir.path, transactions: 20, segmentsPerIndex: 3)
+        let replicas = [NamedReplica(name: "file", client: client)]
+        let bounds = try #require(try await client.timeBounds(of: generation))
+        let before = Timestamp(seconds: bounds.created.seconds - 1)
+        #expect(try await Restore.chooseTarget(replicas: replicas, generation: nil, timestamp: before) == nil)
+
+        let later = Timestamp(seconds: bounds.updated.seconds + 3600)
+        let target = try #require(try await Restore.chooseTarget(replicas: replicas, generation: nil, timestamp: later))
+        #expect(target.generation == generation)
+        let out = dir.path + "/restored.db"
+        var options = RestoreOptions(outputPath: out)
+        options.timestamp = later
+        let logs = LogRecorder()
+        try await Restore.run(target: target, options: options, logger: logs.logger())
+        #expect(try SQLiteConnection(path: out).query("SELECT id, v, b FROM t ORDER BY id") == digest)
+        let notice = try #require(logs.messages("restoring a state older than the timestamp").first)
+        #expect(notice.level == .info)
+        #expect(notice.metadata["latest"] == "\(bounds.updated.rfc3339Nano)")
+    }
+
     @Test func restoreRefusesExistingOutput() async throws {
         let dir = try TempDir()
         let (client, _, _) = try await makeReplica(in: dir.path, transactions: 3, segmentsPerIndex: 1)

@@ -34,6 +34,7 @@ import Synchronization
 ///
 /// The process must not be reaped by anyone else (`waitpid(-1, …)` elsewhere, or `SIGCHLD` set
 /// to `SIG_IGN`); if that happens the exit status is unknown and reported as `exited(255)`.
+/// `OrphanReaper` is the exception that knows: it never reaps a `ChildProcess`'s child.
 public final class ChildProcess: Sendable, CustomStringConvertible {
     /// Why a child could not be started, signalled or waited for; `description` is the one line to print.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -169,9 +170,12 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
         }
         self.arguments = arguments
         leadsProcessGroup = newProcessGroup
-        pid = try Self.spawn(
-            program: program, arguments: arguments, environment: environment.entries(),
-            standardOutput: standardOutput, standardError: standardError, newProcessGroup: newProcessGroup)
+        let entries = environment.entries()
+        pid = try OrphanReaper.spawnOwned {
+            try Self.spawn(
+                program: program, arguments: arguments, environment: entries,
+                standardOutput: standardOutput, standardError: standardError, newProcessGroup: newProcessGroup)
+        }
         startReaper()
     }
 
@@ -270,7 +274,9 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
             (try? retryingInterrupts("waitid", "") { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }) != nil
         let (status, waiters) = state.withLock { state -> (ExitStatus, [CheckedContinuation<ExitStatus, Never>]) in
             var word: Int32 = 0
-            let result = try? retryingInterrupts("waitpid", "") { waitpid(pid, &word, 0) }
+            let result = OrphanReaper.reapOwned(pid) {
+                try? retryingInterrupts("waitpid", "") { waitpid(pid, &word, 0) }
+            }
             let status = known && result == pid ? ExitStatus(waitStatus: word) : .exited(255)
             state.status = status
             let waiters = state.waiters

@@ -7,6 +7,7 @@
 #endif
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 
 /// sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback of a range without waiting.
 static inline int swst_start_writeback(int fd, long long offset, long long count) {
@@ -22,6 +23,12 @@ static inline int swst_start_writeback(int fd, long long offset, long long count
 /// to the kernel on free (and glibc stops raising the threshold by itself). 1 on success.
 static inline int swst_set_mmap_threshold(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes);
+}
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process
+/// instead of to PID 1 (Linux >= 3.4). 0 on success, -1 with errno set.
+static inline int swst_become_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
 #endif

@@ -24,7 +24,8 @@ import Synchronization
 ///   database descriptors (POSIX locks) or pipes.
 /// - The environment is the parent's (at spawn time) unless told otherwise (see `Environment`).
 /// - It stays in the parent's process group unless `newProcessGroup` is set, so a terminal's
-///   Ctrl-C reaches both, as with Litestream's `-exec`.
+///   Ctrl-C reaches both, as with Litestream's `-exec`. With `newProcessGroup` it leads a group
+///   of its own, which `send(signal:toProcessGroup:)` can signal as a whole.
 ///
 /// Reaping: each child has a small dedicated thread blocked in `waitid(2)`, so `wait()` never
 /// occupies a thread of the cooperative pool and many tasks can wait for the same child. The
@@ -33,6 +34,7 @@ import Synchronization
 ///
 /// The process must not be reaped by anyone else (`waitpid(-1, …)` elsewhere, or `SIGCHLD` set
 /// to `SIG_IGN`); if that happens the exit status is unknown and reported as `exited(255)`.
+/// `OrphanReaper` is the exception that knows: it never reaps a `ChildProcess`'s child.
 public final class ChildProcess: Sendable, CustomStringConvertible {
     /// Why a child could not be started, signalled or waited for; `description` is the one line to print.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -149,6 +151,8 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
     public let pid: pid_t
     /// The argument vector it was started with.
     public let arguments: [String]
+    /// True when it was started with `newProcessGroup`: its process id is its group's id.
+    public let leadsProcessGroup: Bool
     private let state = Mutex(State())
 
     public var description: String { "process \(pid) (\(arguments.first ?? ""))" }
@@ -165,9 +169,13 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
             throw Failure("cannot start a process: empty command")
         }
         self.arguments = arguments
-        pid = try Self.spawn(
-            program: program, arguments: arguments, environment: environment.entries(),
-            standardOutput: standardOutput, standardError: standardError, newProcessGroup: newProcessGroup)
+        leadsProcessGroup = newProcessGroup
+        let entries = environment.entries()
+        pid = try OrphanReaper.spawnOwned {
+            try Self.spawn(
+                program: program, arguments: arguments, environment: entries,
+                standardOutput: standardOutput, standardError: standardError, newProcessGroup: newProcessGroup)
+        }
         startReaper()
     }
 
@@ -266,7 +274,9 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
             (try? retryingInterrupts("waitid", "") { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }) != nil
         let (status, waiters) = state.withLock { state -> (ExitStatus, [CheckedContinuation<ExitStatus, Never>]) in
             var word: Int32 = 0
-            let result = try? retryingInterrupts("waitpid", "") { waitpid(pid, &word, 0) }
+            let result = OrphanReaper.reapOwned(pid) {
+                try? retryingInterrupts("waitpid", "") { waitpid(pid, &word, 0) }
+            }
             let status = known && result == pid ? ExitStatus(waitStatus: word) : .exited(255)
             state.status = status
             let waiters = state.waiters
@@ -323,16 +333,22 @@ public final class ChildProcess: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Sends `signal` (e.g. `SIGTERM`) to the child.
+    /// Sends `signal` (e.g. `SIGTERM`) to the child or, with `toProcessGroup`, to every process
+    /// of the group it leads (`kill(-pid)`: its descendants that did not leave the group too).
     ///
-    /// Throws `ChildProcess.Failure` if the child has already terminated (it is
-    /// then never signalled, even if its process id was reused), or `SystemError` from `kill(2)`.
-    public func send(signal: Int32) throws {
+    /// Throws `ChildProcess.Failure` if the child has already terminated (it is then never
+    /// signalled, even if its process id was reused) or, with `toProcessGroup`, was not started
+    /// with `newProcessGroup`; `SystemError` from `kill(2)`.
+    public func send(signal: Int32, toProcessGroup: Bool = false) throws {
+        if toProcessGroup, !leadsProcessGroup {
+            throw Failure("cannot signal the process group of \(description): it was started in ours")
+        }
         try state.withLock { state in
             guard state.status == nil else {
                 throw Failure("cannot signal \(description): it already exited")
             }
-            if kill(pid, signal) != 0 { throw SystemError("kill", String(pid), errno: errno) }
+            let target = toProcessGroup ? -pid : pid
+            if kill(target, signal) != 0 { throw SystemError("kill", String(target), errno: errno) }
         }
     }
 

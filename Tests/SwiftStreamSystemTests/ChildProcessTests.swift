@@ -160,4 +160,18 @@ import Testing
         #expect(await child.terminate(gracePeriod: .seconds(2)) == .signaled(SIGTERM))
         #expect(await sibling.terminate(gracePeriod: .seconds(2)) == .signaled(SIGTERM))
     }
+
+    /// `kill(-pid)` for a group leader (its helpers are covered by ExecPID1Tests); a child in
+    /// our own group is refused, so that our group is never signalled by mistake.
+    @Test func signalsTheProcessGroupOnlyOfALeader() async throws {
+        let leader = try ChildProcess(["sleep", "5"], newProcessGroup: true)
+        #expect(leader.leadsProcessGroup)
+        try leader.send(signal: SIGTERM, toProcessGroup: true)
+        #expect(await leader.wait(timeout: .seconds(5)) == .signaled(SIGTERM))
+
+        let member = try ChildProcess(["sleep", "5"])
+        #expect(!member.leadsProcessGroup)
+        #expect(throws: ChildProcess.Failure.self) { try member.send(signal: SIGTERM, toProcessGroup: true) }
+        #expect(await member.terminate(gracePeriod: .seconds(2)) == .signaled(SIGTERM))
+    }
 }

@@ -13,9 +13,11 @@ import SwiftStreamSystem
 ///
 /// 1. Split `execCommand` (go-shellwords rules) before touching any database.
 /// 2. Open every database, log `initialized db` and `replicating to` per replica.
-/// 3. Start the child, if any, right after the databases are open.
-/// 4. SIGINT/SIGTERM: forwarded to the child (every time, while it runs); without a child they
-///    start the shutdown.
+/// 3. Start the child, if any, right after the databases are open: in a process group of its
+///    own (unless `SWIFTSTREAM_EXEC_SIGNAL=process`), with this process a child subreaper that
+///    reaps every orphaned descendant (`OrphanReaper`), as PID 1 of a container must.
+/// 4. SIGINT/SIGTERM: forwarded to the child's process group (or the child alone), every time,
+///    while the child runs; without a child they start the shutdown.
 /// 5. When the child exits, for any reason, or a signal arrived without a child: stop the
 ///    monitor loops and close every database, which makes the final sync (bounded by
 ///    `final-sync-timeout`, default 8 s, 0 = no bound).
@@ -33,6 +35,7 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger) async th
         // Before any database is opened: a command that cannot start replicates nothing.
         throw SwiftStreamError(.invalidArgument, "cannot start exec command: \(problem)")
     }
+    let signalTarget = try ExecSignalTarget(environmentValue: ProcessEnvironment.current[ExecSignalTarget.variable])
     let settings = try config.validateForReplication()
     limitRetainedHeap()
     logger.info("swiftstream", metadata: ["version": "\(VersionCommand.version)"])
@@ -61,7 +64,12 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger) async th
     var child: ChildProcess?
     if let execArguments {
         do {
-            child = try ChildProcess(execArguments)
+            try OrphanReaper.start()
+        } catch {
+            logger.warning("cannot reap orphaned processes", metadata: ["error": "\(error)"])
+        }
+        do {
+            child = try ChildProcess(execArguments, newProcessGroup: signalTarget == .group)
         } catch {
             throw SwiftStreamError(.io, "cannot start exec command: \(error)")
         }
@@ -130,7 +138,7 @@ private func supervise(
                     "sending signal to exec process",
                     metadata: ["signal": "\(signalName(signal))", "pid": .stringConvertible(child.pid)])
                 do {
-                    try child.send(signal: signal)
+                    try child.send(signal: signal, toProcessGroup: child.leadsProcessGroup)
                 } catch {
                     logger.error("cannot signal exec process", metadata: ["error": "\(error)"])
                 }

@@ -19,7 +19,8 @@ public enum SwiftStreamMain {
         let log = LogOutput(
             standardOutput: FileDescriptorSink.standardOutput, standardError: FileDescriptorSink.standardError)
         LoggingBootstrap.bootstrap(log)
-        let context = CommandContext(environment: ProcessEnvironment.current, log: log)
+        var context = CommandContext(environment: ProcessEnvironment.current, log: log)
+        context.ownsProcess = true
         let code = await SwiftStreamCommand.run(Array(CommandLine.arguments.dropFirst()), context: context)
         exit(code)
     }

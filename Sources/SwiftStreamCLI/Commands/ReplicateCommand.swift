@@ -2,7 +2,7 @@ import SwiftStream
 import SwiftStreamSystem
 
 /// `replicate`: parses its flags and arguments and builds the configuration to replicate
-/// (cli-and-config.md §2.3); the daemon itself is `runReplicate(config:execCommand:logger:)`.
+/// (cli-and-config.md §2.3); the daemon itself is `runReplicate(config:execCommand:logger:reapsOrphans:)`.
 struct ReplicateCommand: CLICommand {
     static let name = "replicate"
     static let summary = "runs a server to replicate databases"
@@ -53,8 +53,8 @@ struct ReplicateCommand: CLICommand {
         let config = try configuration(options, context: context)
         let exec = options.exec.isEmpty ? config.exec : options.exec
         return try await runReplicate(
-            config: config, execCommand: exec.isEmpty ? nil : exec, logger: context.logger()
-        )
+            config: config, execCommand: exec.isEmpty ? nil : exec, logger: context.logger(),
+            reapsOrphans: context.ownsProcess)
     }
 
     /// The config to replicate: the config file, or one database and its replica URLs from the

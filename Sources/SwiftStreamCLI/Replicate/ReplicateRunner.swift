@@ -15,7 +15,8 @@ import SwiftStreamSystem
 /// 2. Open every database, log `initialized db` and `replicating to` per replica.
 /// 3. Start the child, if any, right after the databases are open: in a process group of its
 ///    own (unless `SWIFTSTREAM_EXEC_SIGNAL=process`), with this process a child subreaper that
-///    reaps every orphaned descendant (`OrphanReaper`), as PID 1 of a container must.
+///    reaps every orphaned descendant (`OrphanReaper`, when `reapsOrphans`: the executable, not
+///    a library run sharing its process), as PID 1 of a container must.
 /// 4. SIGINT/SIGTERM: forwarded to the child's process group (or the child alone), every time,
 ///    while the child runs; without a child they start the shutdown.
 /// 5. When the child exits, for any reason, or a signal arrived without a child: stop the
@@ -23,7 +24,7 @@ import SwiftStreamSystem
 ///    `final-sync-timeout`, default 8 s, 0 = no bound).
 /// 6. Exit with the child's exit code (128+N when it died of signal N); without a child 0.
 ///    A failed final sync makes an otherwise successful run exit 1.
-func runReplicate(config: Config, execCommand: String?, logger: Logger) async throws -> Int32 {
+func runReplicate(config: Config, execCommand: String?, logger: Logger, reapsOrphans: Bool) async throws -> Int32 {
     let execArguments = try execCommand.map { command throws -> [String] in
         do {
             return try ShellWords.split(command)
@@ -63,10 +64,13 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger) async th
 
     var child: ChildProcess?
     if let execArguments {
-        do {
-            try OrphanReaper.start()
-        } catch {
-            logger.warning("cannot reap orphaned processes", metadata: ["error": "\(error)"])
+        // Process-wide: the reaper takes every exited child that no ChildProcess owns.
+        if reapsOrphans {
+            do {
+                try OrphanReaper.start()
+            } catch {
+                logger.warning("cannot reap orphaned processes", metadata: ["error": "\(error)"])
+            }
         }
         do {
             child = try ChildProcess(execArguments, newProcessGroup: signalTarget == .group)

@@ -12,6 +12,10 @@ public struct CommandContext: Sendable {
     public var restoreEngine: RestoreEngine
     /// The current time (`generations` lag in URL mode).
     public var now: @Sendable () -> Timestamp
+    /// Whether the CLI is the whole process (the `swiftstream` executable), so that it may
+    /// change process-wide state: become a child subreaper and reap every orphan. A library run
+    /// (tests) shares its process with children that are not its own.
+    public var ownsProcess = false
 
     public init(
         environment: [String: String], log: LogOutput, restoreEngine: RestoreEngine = .standard,

@@ -91,7 +91,10 @@ public enum FileIO {
     /// One directory entry.
     public struct Entry: Sendable {
         public var name: String
+        /// A directory, or a symbolic link to one.
         public var isDirectory: Bool
+        /// The entry itself is a symbolic link (`isDirectory` then says where it leads).
+        public var isSymbolicLink: Bool
     }
 
     /// Lists a directory (without `.` and `..`), sorted by name. Missing directory → nil.
@@ -108,11 +111,16 @@ public enum FileIO {
             }
             if name == "." || name == ".." { continue }
             var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
-            if entry.pointee.d_type == UInt8(DT_UNKNOWN) || entry.pointee.d_type == UInt8(DT_LNK) {
+            var isSymbolicLink = entry.pointee.d_type == UInt8(DT_LNK)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var status = stat()
+                isSymbolicLink = lstat(path + "/" + name, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+            }
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) || isSymbolicLink {
                 var status = stat()
                 isDirectory = stat(path + "/" + name, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
             }
-            entries.append(Entry(name: name, isDirectory: isDirectory))
+            entries.append(Entry(name: name, isDirectory: isDirectory, isSymbolicLink: isSymbolicLink))
         }
         return entries.sorted { $0.name < $1.name }
     }

@@ -165,7 +165,8 @@ enum ShadowWAL {
     /// Deletes every file whose name ends in `.tmp` anywhere below `root` (missing root: no-op).
     static func removeTemporaryFiles(under root: String) throws {
         guard let entries = try FileIO.listDirectoryIfExists(root) else { return }
-        for entry in entries {
+        // Links are not followed: a symlinked directory holds somebody else's files.
+        for entry in entries where !entry.isSymbolicLink {
             let path = root + "/" + entry.name
             if entry.isDirectory {
                 try removeTemporaryFiles(under: path)

@@ -66,6 +66,12 @@ public enum Restore {
         let plan = try await RestorePlan.make(target: target, options: options)
         var logger = logger
         logger[metadataKey: "replica"] = "\(target.replica.name)"
+        // A `-wal` or `-shm` beside a database that does not exist belongs to no database, but
+        // SQLite would replay that WAL onto the restored file at its first open.
+        for stale in [output + "-wal", output + "-shm"] where FileIO.exists(stale) {
+            try FileIO.remove(stale)
+            logger.warning("removed a stale file beside the restore target", metadata: ["path": "\(stale)"])
+        }
         if let timestamp = options.timestamp, target.updatedAt < timestamp {
             logger.info(
                 "restoring a state older than the timestamp",
@@ -77,9 +83,13 @@ public enum Restore {
 
         let temp = output + ".tmp"
         try FileIO.makeDirectories(Path.dirname(output), mode: 0o700)
-        let fd = try FileDescriptor.open(temp, .readWrite, options: [.create, .truncate], permissions: .ownerReadWrite)
+        // A leftover temporary file (or a symlink planted in its place) is removed, not written
+        // through: the file is created anew, exclusively, without following links.
+        try FileIO.remove(temp)
+        let fd = try FileDescriptor.open(
+            temp, .readWrite, options: [.create, .exclusiveCreate, .noFollow], permissions: .ownerReadWrite)
         do {
-            try fd.setPermissions(0o600, path: temp)  // an existing temporary file keeps its mode through O_TRUNC
+            try fd.setPermissions(0o600, path: temp)  // exactly 0600, whatever the umask
             logger.info(
                 "restoring snapshot",
                 metadata: [

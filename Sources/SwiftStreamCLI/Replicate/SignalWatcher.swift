@@ -37,6 +37,9 @@ enum SignalWatcher {
                 guard pipe(&fds) == 0 else { return nil }
                 _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
                 _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+                // The handler must never block: with the reader behind, a signal is dropped
+                // rather than the thread it interrupted stalled (one pending byte is enough).
+                _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
                 state.readEnd = fds[0]
                 signalPipeWriteEnd = fds[1]
                 newReader = fds[0]
@@ -44,8 +47,11 @@ enum SignalWatcher {
             for signal in signals where !state.installed.contains(signal) {
                 var action = sigaction()
                 action.__sigaction_handler.sa_handler = { number in
+                    // The interrupted code may be between a failed call and its read of errno.
+                    let savedErrno = errno
                     var byte = UInt8(truncatingIfNeeded: number)
                     _ = write(signalPipeWriteEnd, &byte, 1)
+                    errno = savedErrno
                 }
                 sigemptyset(&action.sa_mask)
                 action.sa_flags = SA_RESTART

@@ -163,6 +163,41 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
         #expect(notice.metadata["latest"] == "\(bounds.updated.rfc3339Nano)")
     }
 
+    /// SQLite would replay a `-wal` left beside the target onto the restored file at first open.
+    @Test func staleWALAndSHMBesideTheTargetAreRemovedAndSaidSo() async throws {
+        let dir = try TempDir()
+        let (client, _, digest) = try await makeReplica(in: dir.path, transactions: 5, segmentsPerIndex: 2)
+        let target = try #require(
+            try await Restore.chooseTarget(
+                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let out = dir.path + "/restored.db"
+        try FileIO.write(Array(repeating: 0x5A, count: 8192), to: out + "-wal")
+        try FileIO.write(Array(repeating: 0x5A, count: 32768), to: out + "-shm")
+        let logs = LogRecorder()
+        try await Restore.run(target: target, options: RestoreOptions(outputPath: out), logger: logs.logger())
+        #expect(!FileIO.exists(out + "-wal") && !FileIO.exists(out + "-shm"))
+        #expect(
+            logs.messages("removed a stale file beside the restore target").compactMap { $0.metadata["path"] }
+                .map { "\($0)" } == [out + "-wal", out + "-shm"])
+        #expect(try SQLiteConnection(path: out).query("SELECT id, v, b FROM t ORDER BY id") == digest)
+    }
+
+    /// A symlink planted at `<out>.tmp` is replaced, never written through.
+    @Test func theTemporaryFileIsCreatedAnewNotThroughALink() async throws {
+        let dir = try TempDir()
+        let (client, _, digest) = try await makeReplica(in: dir.path, transactions: 3, segmentsPerIndex: 1)
+        let target = try #require(
+            try await Restore.chooseTarget(
+                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let out = dir.path + "/restored.db"
+        let victim = dir.path + "/victim"
+        try FileIO.write(Array("keep".utf8), to: victim)
+        #expect(symlink(victim, out + ".tmp") == 0)
+        try await Restore.run(target: target, options: RestoreOptions(outputPath: out), logger: LogRecorder().logger())
+        #expect(try FileIO.readAll(victim) == Array("keep".utf8))
+        #expect(try SQLiteConnection(path: out).query("SELECT id, v, b FROM t ORDER BY id") == digest)
+    }
+
     @Test func restoreRefusesExistingOutput() async throws {
         let dir = try TempDir()
         let (client, _, _) = try await makeReplica(in: dir.path, transactions: 3, segmentsPerIndex: 1)

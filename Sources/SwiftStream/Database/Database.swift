@@ -212,10 +212,12 @@ public actor Database {
             let replicas = self.replicas
             let outcome = await withTaskGroup(of: FinalSyncOutcome.self) { group -> FinalSyncOutcome in
                 group.addTask {
-                    var errors: [String] = []
-                    for replica in replicas {
-                        if Task.isCancelled { break }
-                        if let error = await replica.finalSync(database: self) { errors.append("\(error)") }
+                    // Every replica at once: the bound is for the whole shutdown, not per replica.
+                    let errors = await withTaskGroup(of: String?.self) { uploads in
+                        for replica in replicas {
+                            uploads.addTask { await replica.finalSync(database: self).map { "\($0)" } }
+                        }
+                        return await uploads.reduce(into: [String]()) { if let error = $1 { $0.append(error) } }
                     }
                     return Task.isCancelled ? .timedOut : (errors.isEmpty ? .completed : .failed(errors))
                 }
@@ -235,21 +237,31 @@ public actor Database {
             case .failed(let errors):
                 firstError = firstError ?? SwiftStreamError(.io, "final sync failed: " + errors.joined(separator: "; "))
             case .timedOut:
-                let target = (try? position())?.description ?? ""
+                let target = try? position()
+                var missing: [String] = []
                 for replica in replicas {
                     let reached = await replica.currentPosition
-                    if let reached, reached.description == target { continue }
+                    if let reached, reached == target { continue }
+                    let pending = target.map { pendingUpload(from: reached, to: $0) }
+                    missing.append(
+                        "\(replica.name): \(pending?.transactions ?? 0) transactions (\(pending?.bytes ?? 0) bytes)")
                     logger.warning(
                         "final sync incomplete",
                         metadata: [
                             "replica": "\(replica.name)", "position": "\(reached?.description ?? "")",
-                            "target": "\(target)",
+                            "target": "\(target?.description ?? "")",
+                            "transactions": .stringConvertible(pending?.transactions ?? 0),
+                            "bytes": .stringConvertible(pending?.bytes ?? 0),
                         ])
                 }
                 firstError =
                     firstError
                     ?? SwiftStreamError(
-                        .io, "final sync incomplete after \(limit); the rest is uploaded at the next start")
+                        .io,
+                        "final sync incomplete after \(limit.goDescription), not uploaded: "
+                            + missing.joined(separator: ", ")
+                            + "; they stay in the local shadow WAL, uploaded at the next start only if this disk survives"
+                    )
             }
         }
 
@@ -260,6 +272,42 @@ public actor Database {
         databaseDescriptor = nil  // never closed: see DatabaseFileDescriptor
         instanceLock = nil
         if let firstError { throw firstError }
+    }
+
+    /// What the shadow WAL holds between `reached` (a replica's position; nil or another
+    /// generation: from the start of the current generation's oldest shadow file) and `target`:
+    /// committed transactions (commit frames) and bytes.
+    private func pendingUpload(from reached: WALPosition?, to target: WALPosition) -> (transactions: Int, bytes: Int) {
+        guard let pageSize = handles?.pageSize else { return (0, 0) }
+        let frameSize = WAL.frameHeaderSize + pageSize
+        var start = reached?.generation == target.generation ? reached : nil
+        if start == nil {
+            let indices =
+                (try? FileIO.listDirectory(shadowWALDirectory(target.generation)))?
+                .compactMap { ShadowWAL.parseFileName($0.name) } ?? []
+            start = WALPosition(generation: target.generation, index: indices.min() ?? target.index, offset: 0)
+        }
+        guard let start, start <= target else { return (0, 0) }
+        var transactions = 0
+        var bytes = 0
+        for index in start.index...target.index {
+            let path = shadowWALPath(target.generation, index: index)
+            let end =
+                index == target.index
+                ? target.offset : ((try? ShadowWAL.alignedSize(path, pageSize: pageSize)) ?? nil) ?? 0
+            var offset = max(index == start.index ? start.offset : 0, WAL.headerSize)
+            bytes += max(0, end - (index == start.index ? start.offset : 0))
+            guard let descriptor = try? FileDescriptor.open(path, .readOnly) else { continue }
+            defer { descriptor.closeIgnoringErrors() }
+            while offset + frameSize <= end {
+                guard let header = try? descriptor.read(count: 8, at: offset, path: path), header.count == 8 else {
+                    break
+                }
+                if WAL.readBE32(header, 4) != 0 { transactions += 1 }
+                offset += frameSize
+            }
+        }
+        return (transactions, bytes)
     }
 
     private enum FinalSyncOutcome: Sendable {

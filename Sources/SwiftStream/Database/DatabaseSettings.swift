@@ -18,7 +18,7 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var metaPath: String?
     /// Upper bound of the final sync performed by `Database.close(timeout:)` when no explicit
     /// timeout is passed; zero (or less) means no bound, as in Litestream. Anything a bound leaves
-    /// over stays in the shadow WAL and is uploaded at the next start.
+    /// over stays in the shadow WAL: the next start uploads it if the disk survived.
     public var finalSyncTimeout: Duration = .seconds(8)
 
     public init() {}

@@ -81,14 +81,21 @@ func runReplicate(config: Config, execCommand: String?, logger: Logger, reapsOrp
 
     let outcome = await supervise(databases: databases, child: child, signals: signals, logger: logger)
 
-    var closeFailed = false
-    for database in databases {
-        do {
-            try await database.close()
-        } catch {
-            closeFailed = true
-            logger.error("error closing db", metadata: ["db": "\(database.path)", "error": "\(error)"])
+    // All databases at once, so that `final-sync-timeout` bounds the whole shutdown (it is one
+    // top-level key) instead of once per database.
+    let closeFailed = await withTaskGroup(of: Bool.self) { group in
+        for database in databases {
+            group.addTask {
+                do {
+                    try await database.close()
+                    return false
+                } catch {
+                    logger.error("error closing db", metadata: ["db": "\(database.path)", "error": "\(error)"])
+                    return true
+                }
+            }
         }
+        return await group.contains(true)
     }
     logger.info("swiftstream shut down")
     switch outcome {

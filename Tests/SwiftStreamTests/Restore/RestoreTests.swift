@@ -21,6 +21,13 @@ final class TempDir {
 
 /// Builds a replica by hand from a live database: the snapshot is the database file before
 /// the writes, WAL index 0 is the `-wal` file split into several segments.
+/// The target a plain `restore` picks from a file replica: its latest generation.
+private func latestTarget(_ client: FileReplicaClient) async throws -> RestoreTarget {
+    try #require(
+        try await Restore.chooseTarget(
+            replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+}
+
 private func makeReplica(in dir: String, transactions: Int, segmentsPerIndex: Int) async throws -> (
     FileReplicaClient, Generation, digest: [[SQLiteConnection.Value]]
 ) {
@@ -108,9 +115,7 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
     func shrinkingAndGrowingDatabaseRestoresExactly(overlayLimit: Int64) async throws {
         let dir = try TempDir()
         let (client, expected) = try await makeShrinkingReplica(in: dir.path)
-        let target = try #require(
-            try await Restore.chooseTarget(
-                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let target = try await latestTarget(client)
         let out = dir.path + "/restored.db"
         var options = RestoreOptions(outputPath: out)
         options.overlayLimit = overlayLimit
@@ -167,9 +172,7 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
     @Test func staleWALAndSHMBesideTheTargetAreRemovedAndSaidSo() async throws {
         let dir = try TempDir()
         let (client, _, digest) = try await makeReplica(in: dir.path, transactions: 5, segmentsPerIndex: 2)
-        let target = try #require(
-            try await Restore.chooseTarget(
-                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let target = try await latestTarget(client)
         let out = dir.path + "/restored.db"
         try FileIO.write(Array(repeating: 0x5A, count: 8192), to: out + "-wal")
         try FileIO.write(Array(repeating: 0x5A, count: 32768), to: out + "-shm")
@@ -186,9 +189,7 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
     @Test func theTemporaryFileIsCreatedAnewNotThroughALink() async throws {
         let dir = try TempDir()
         let (client, _, digest) = try await makeReplica(in: dir.path, transactions: 3, segmentsPerIndex: 1)
-        let target = try #require(
-            try await Restore.chooseTarget(
-                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let target = try await latestTarget(client)
         let out = dir.path + "/restored.db"
         let victim = dir.path + "/victim"
         try FileIO.write(Array("keep".utf8), to: victim)
@@ -201,9 +202,7 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
     @Test func restoreRefusesExistingOutput() async throws {
         let dir = try TempDir()
         let (client, _, _) = try await makeReplica(in: dir.path, transactions: 3, segmentsPerIndex: 1)
-        let target = try #require(
-            try await Restore.chooseTarget(
-                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let target = try await latestTarget(client)
         let out = dir.path + "/exists.db"
         try FileIO.write([], to: out)
         await #expect(throws: SwiftStreamError.self) {
@@ -218,9 +217,7 @@ private func makeShrinkingReplica(in dir: String) async throws -> (FileReplicaCl
         let segments = try await client.walSegments(in: generation)
         #expect(segments.count >= 3)
         try await client.deleteWALSegments([segments[1].position])
-        let target = try #require(
-            try await Restore.chooseTarget(
-                replicas: [NamedReplica(name: "file", client: client)], generation: nil, timestamp: nil))
+        let target = try await latestTarget(client)
         let out = dir.path + "/restored.db"
         do {
             try await Restore.run(target: target, options: RestoreOptions(outputPath: out), logger: Logger(label: "t"))

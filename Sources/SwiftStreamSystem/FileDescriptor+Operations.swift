@@ -24,7 +24,8 @@ extension FileDescriptor {
         }
     }
 
-    /// Opens `path` read-only, runs `body` with the descriptor and closes it.
+    /// Opens `path` (read-only unless `mode` says otherwise), runs `body` with the descriptor and
+    /// closes it.
     public static func withOpened<Result>(
         _ path: String, _ mode: AccessMode = .readOnly, options: OpenOptions = [],
         permissions: FilePermissions = .defaultFile, _ body: (FileDescriptor) throws -> Result

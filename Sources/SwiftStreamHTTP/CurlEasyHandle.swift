@@ -88,6 +88,10 @@ final class CurlEasyHandle {
         _ request: HTTPRequest, configuration: HTTPClient.Configuration, context: TransferContext
     ) throws(HTTPError) {
         try check(swst_setopt_string(handle, CURLOPT_URL, request.url), "URL")
+        // The path goes out as it was signed: libcurl would otherwise resolve "/./" and "/../"
+        // in it (an S3 key may contain them), and the server would check another path.
+        // curl.se/libcurl/c/CURLOPT_PATH_AS_IS.html
+        try check(swst_setopt_long(handle, CURLOPT_PATH_AS_IS, 1), "PATH_AS_IS")
         try check(swst_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
         // Threads: libcurl must not use signals for DNS timeouts (curl.se/libcurl/c/CURLOPT_NOSIGNAL.html).
         try check(swst_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")

@@ -114,6 +114,11 @@ final class CurlEasyHandle {
             try check(swst_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0), "SSL_VERIFYPEER")
             try check(swst_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0), "SSL_VERIFYHOST")
         }
+        if !configuration.usesProxies {
+            // "" disables a proxy from the environment; NOPROXY "*" exempts every host as well.
+            try check(swst_setopt_string(handle, CURLOPT_PROXY, ""), "PROXY")
+            try check(swst_setopt_string(handle, CURLOPT_NOPROXY, "*"), "NOPROXY")
+        }
         if let file = configuration.caFile { try check(swst_setopt_string(handle, CURLOPT_CAINFO, file), "CAINFO") }
         if let dir = configuration.caDirectory { try check(swst_setopt_string(handle, CURLOPT_CAPATH, dir), "CAPATH") }
 

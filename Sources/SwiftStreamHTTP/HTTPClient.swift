@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// It pools easy handles so connections (keep-alive), DNS results and TLS sessions are reused.
 /// Proxies come from the usual environment variables (`http_proxy`, `HTTPS_PROXY`, `NO_PROXY`),
-/// which libcurl reads itself. TLS verification is on, with the system CA store or
+/// which libcurl reads itself, unless `Configuration.usesProxies` is false. TLS verification is on, with the system CA store or
 /// `SSL_CERT_FILE`/`SSL_CERT_DIR`. Each blocking `curl_easy_perform` runs on its own thread
 /// (`BlockingIO`), never on Swift's cooperative pool; cancelling the calling task aborts the
 /// transfer through libcurl's progress callback. Safe to use concurrently.
@@ -26,6 +26,9 @@ public final class HTTPClient: Sendable {
         /// CA bundle and directory; default from `SSL_CERT_FILE` / `SSL_CERT_DIR`, else the system store.
         public var caFile: String?
         public var caDirectory: String?
+        /// Whether the proxy environment variables apply (default true). False sends every
+        /// request directly, e.g. for credential requests to instance metadata services.
+        public var usesProxies = true
         /// Idle easy handles (each with its connection cache) kept for reuse. Default 8.
         public var maximumIdleHandles = 8
 

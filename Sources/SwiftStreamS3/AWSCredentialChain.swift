@@ -18,6 +18,8 @@ import SwiftStreamSystem
 /// 6. EC2 instance metadata (IMDSv2; `AWS_EC2_METADATA_SERVICE_ENDPOINT`, off with
 ///    `AWS_EC2_METADATA_DISABLED=true`), with short timeouts.
 ///
+/// Requests to the ECS and EC2 metadata services (5, 6) never go through a proxy.
+///
 /// A source that is not configured is skipped; one that is configured but fails stops the chain
 /// with its error. Temporary credentials are refreshed `refreshWindow` before they expire.
 public actor AWSCredentialChain {
@@ -49,6 +51,8 @@ public actor AWSCredentialChain {
         var metadata = HTTPClient.Configuration(environment: environment)
         metadata.connectTimeoutMilliseconds = 1_000
         metadata.timeoutMilliseconds = 5_000
+        // A proxy from the environment must not see credential requests, nor the keys returned.
+        metadata.usesProxies = false
         metadataHTTP = HTTPClient(configuration: metadata)
         self.logger = logger
         refreshWindowNanoseconds = refreshWindowSeconds * 1_000_000_000

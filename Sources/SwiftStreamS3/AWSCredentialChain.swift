@@ -85,9 +85,12 @@ public actor AWSCredentialChain {
     /// The source of the cached credentials, if any were resolved.
     public var currentSource: Source? { cached?.source }
 
-    /// Drops cached temporary credentials (after the server said they expired).
+    /// Drops cached credentials that can change (after the server said they expired): temporary
+    /// ones, and those of the shared credentials file, which tools such as `aws sso` rewrite. The
+    /// next call resolves them again.
     public func invalidate() {
-        if cached?.credentials.expiration != nil { cached = nil }
+        guard let current = cached else { return }
+        if current.credentials.expiration != nil || current.source == .sharedFile { cached = nil }
     }
 
     private func needsRefresh(_ c: AWSCredentials) -> Bool {

@@ -252,6 +252,43 @@ import Testing
         #expect(proxied.withLock { $0 } == [])
     }
 
+    /// After `ExpiredToken` the shared credentials file is read again: a tool that rotates it
+    /// (aws sso, a sidecar) has written new keys, and the retry is signed with them.
+    @Test func sharedFileIsReadAgainAfterExpiredToken() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.path + "/credentials"
+        try writeFile(file, "[default]\naws_access_key_id=KEYA\naws_secret_access_key=a\naws_session_token=ta\n")
+        let signedWith = Mutex<[String]>([])
+        let server = try LoopbackHTTPServer { request in
+            let auth = request.header("Authorization") ?? ""
+            let key = auth.firstRange(of: "Credential=").map { String(auth[$0.upperBound...].prefix { $0 != "/" }) }
+            let count = signedWith.withLock {
+                $0.append(key ?? "?")
+                return $0.count
+            }
+            if count == 1 {
+                // The answer arrives after the file was rotated (by whoever rotates it).
+                try? writeFile(
+                    file, "[default]\naws_access_key_id=KEYB\naws_secret_access_key=b\naws_session_token=tb\n")
+                return .respond(
+                    RawHTTPResponse(
+                        status: 400,
+                        text:
+                            "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>"
+                    ))
+            }
+            return .respond(RawHTTPResponse(status: 200, text: "<ListBucketResult></ListBucketResult>"))
+        }
+        defer { server.stop() }
+        let client = makeClient(
+            endpoint: server.url, bucket: "bkt", credentials: nil,
+            environment: isolatedEnvironment.merging(["AWS_SHARED_CREDENTIALS_FILE": file]) { $1 }
+        ) { $0.retry = S3RetryPolicy(maxAttempts: 3, baseDelayMilliseconds: 1, maxDelayMilliseconds: 5) }
+        #expect(try await client.generations().isEmpty)
+        #expect(signedWith.withLock { $0 } == ["KEYA", "KEYB"])
+    }
+
     @Test func webIdentityThroughSTS() async throws {
         // Its own server: the unsigned AssumeRoleWithWebIdentity call needs auth off.
         let moto = try await MotoServer.start(auth: false)

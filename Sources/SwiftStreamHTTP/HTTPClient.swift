@@ -48,16 +48,23 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends `request` and returns the response, whatever its status. Throws `HTTPError` for
-    /// transport failures and cancellation.
+    /// transport failures and cancellation. With `cancellable` false the transfer runs to its end
+    /// even in a cancelled task: for cleanup that must happen after a cancellation (aborting a
+    /// multipart upload).
     public func execute(
-        _ request: HTTPRequest, destination: HTTPResponseDestination = .memory()
+        _ request: HTTPRequest, destination: HTTPResponseDestination = .memory(), cancellable: Bool = true
     ) async throws -> HTTPResponse {
-        try Task.checkCancellation()
         let flag = CancellationFlag()
-        let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
-            await BlockingIO.run { self.performBlocking(request, destination: destination, flag: flag) }
-        } onCancel: {
-            flag.cancel()
+        let result: Result<HTTPResponse, HTTPError>
+        if cancellable {
+            try Task.checkCancellation()
+            result = await withTaskCancellationHandler {
+                await BlockingIO.run { self.performBlocking(request, destination: destination, flag: flag) }
+            } onCancel: {
+                flag.cancel()
+            }
+        } else {
+            result = await BlockingIO.run { self.performBlocking(request, destination: destination, flag: flag) }
         }
         switch result {
         case .success(let response): return response

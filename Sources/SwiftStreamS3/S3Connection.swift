@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Logging
 import SwiftStream
 import SwiftStreamHTTP
+import SwiftStreamSystem
 import Synchronization
 
 /// Addressing, signing, credentials, region discovery and retries shared by every call of one
@@ -109,7 +113,10 @@ final class S3Connection: Sendable {
 
     /// Signs and sends `call`, retrying transient failures. Returns the final response whatever
     /// its status; throws for transport failures that outlast the retries and cancellation.
-    func send(_ call: S3Call, region knownRegion: String? = nil) async throws -> HTTPResponse {
+    /// With `cancellable` false, cancelling the task neither stops the request nor its retries.
+    func send(_ call: S3Call, region knownRegion: String? = nil, cancellable: Bool = true) async throws
+        -> HTTPResponse
+    {
         let region: String
         if let knownRegion { region = knownRegion } else { region = try await self.region() }
         let (url, canonicalPath) = address(key: call.key, query: call.query, region: region)
@@ -129,7 +136,8 @@ final class S3Connection: Sendable {
             let request = HTTPRequest(method: call.method, url: url, headers: sent, body: call.body)
             var failure: String
             do {
-                let response = try await http.execute(request, destination: call.destination)
+                let response = try await http.execute(
+                    request, destination: call.destination, cancellable: cancellable)
                 let error = response.status >= 300 ? S3ErrorResponse(body: response.body) : nil
                 if let error, ["ExpiredToken", "TokenRefreshRequired"].contains(error.code) {
                     await credentials.invalidate()
@@ -151,7 +159,25 @@ final class S3Connection: Sendable {
                     "operation": "\(call.operation)", "attempt": .stringConvertible(attempt), "error": "\(failure)",
                     "delay_ms": .stringConvertible(delay / 1_000_000),
                 ])
-            try await Task.sleep(nanoseconds: delay)
+            if cancellable {
+                try await Task.sleep(nanoseconds: delay)
+            } else {
+                await S3Connection.sleepIgnoringCancellation(nanoseconds: delay)
+            }
+        }
+    }
+
+    /// Waits on a thread of its own: `Task.sleep` ends at once in a cancelled task.
+    static func sleepIgnoringCancellation(nanoseconds: UInt64) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let started = DetachedThread.start {
+                var time = timespec(
+                    tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+                var rest = timespec()
+                while nanosleep(&time, &rest) != 0 && errno == EINTR { time = rest }
+                continuation.resume()
+            }
+            if !started { continuation.resume() }
         }
     }
 
@@ -197,10 +223,10 @@ final class S3Connection: Sendable {
     }
 
     /// Sends `call` and throws `failure(...)` unless the status is 2xx.
-    func perform(_ call: S3Call, region: String? = nil) async throws -> HTTPResponse {
+    func perform(_ call: S3Call, region: String? = nil, cancellable: Bool = true) async throws -> HTTPResponse {
         let response: HTTPResponse
         do {
-            response = try await send(call, region: region)
+            response = try await send(call, region: region, cancellable: cancellable)
         } catch let error as HTTPError {
             throw SwiftStreamError(
                 error.isTransient ? .network : .io,

@@ -322,16 +322,20 @@ public struct S3ReplicaClient: ReplicaClient {
                 throw connection.failure(HTTPResponse(status: 500, headers: [], body: response.body), complete)
             }
         } catch {
-            do {
-                _ = try await connection.perform(
-                    S3Call(
-                        operation: "AbortMultipartUpload", method: "DELETE", key: key, query: [("uploadId", uploadID)]))
-            } catch let abortError {
-                logger.warning(
-                    "cannot abort multipart upload",
-                    metadata: ["key": "\(key)", "error": "\(abortError)"])
-            }
+            await abortMultipartUpload(key: key, uploadID: uploadID)
             throw error
+        }
+    }
+
+    /// Aborts an upload, also when the task was cancelled (an upload left open costs storage
+    /// until it is aborted); a failure is only logged.
+    private func abortMultipartUpload(key: String, uploadID: String) async {
+        do {
+            _ = try await connection.perform(
+                S3Call(operation: "AbortMultipartUpload", method: "DELETE", key: key, query: [("uploadId", uploadID)]),
+                cancellable: false)
+        } catch {
+            logger.warning("cannot abort multipart upload", metadata: ["key": "\(key)", "error": "\(error)"])
         }
     }
 

@@ -117,6 +117,13 @@ final class S3Connection: Sendable {
     func send(_ call: S3Call, region knownRegion: String? = nil, cancellable: Bool = true) async throws
         -> HTTPResponse
     {
+        try await sendCountingAttempts(call, region: knownRegion, cancellable: cancellable).response
+    }
+
+    /// `send`, and how many attempts the answer took.
+    private func sendCountingAttempts(_ call: S3Call, region knownRegion: String?, cancellable: Bool) async throws
+        -> (response: HTTPResponse, attempts: Int)
+    {
         let region: String
         if let knownRegion { region = knownRegion } else { region = try await self.region() }
         let (url, canonicalPath) = address(key: call.key, query: call.query, region: region)
@@ -145,9 +152,9 @@ final class S3Connection: Sendable {
                 } else if S3Connection.isRetryable(status: response.status, code: error?.code) {
                     failure = "\(response.status) \(error?.code ?? "")".trimmingCharacters()
                 } else {
-                    return response
+                    return (response, attempt)
                 }
-                if attempt >= retry.maxAttempts { return response }
+                if attempt >= retry.maxAttempts { return (response, attempt) }
             } catch let error as HTTPError where error.isTransient {
                 if attempt >= retry.maxAttempts { throw error }
                 failure = error.message
@@ -224,15 +231,23 @@ final class S3Connection: Sendable {
 
     /// Sends `call` and throws `failure(...)` unless the status is 2xx.
     func perform(_ call: S3Call, region: String? = nil, cancellable: Bool = true) async throws -> HTTPResponse {
-        let response: HTTPResponse
+        try await performCountingAttempts(call, region: region, cancellable: cancellable).response
+    }
+
+    /// `perform`, and how many attempts the answer took (more than one: an earlier attempt may
+    /// have reached the server, its answer lost).
+    func performCountingAttempts(_ call: S3Call, region: String? = nil, cancellable: Bool = true) async throws
+        -> (response: HTTPResponse, attempts: Int)
+    {
+        let sent: (response: HTTPResponse, attempts: Int)
         do {
-            response = try await send(call, region: region, cancellable: cancellable)
+            sent = try await sendCountingAttempts(call, region: region, cancellable: cancellable)
         } catch let error as HTTPError {
             throw SwiftStreamError(
                 error.isTransient ? .network : .io,
                 "\(location): \(call.operation)\(call.key.map { " " + $0 } ?? ""): \(error.message)", cause: error)
         }
-        guard (200..<300).contains(response.status) else { throw failure(response, call) }
-        return response
+        guard (200..<300).contains(sent.response.status) else { throw failure(sent.response, call) }
+        return sent
     }
 }

@@ -280,11 +280,13 @@ public struct S3ReplicaClient: ReplicaClient {
                     payloadHash: Digest.hex(try Digest.sha256(first))))
             return
         }
-        let created = try await connection.perform(
+        let created = try await connection.performCountingAttempts(
             S3Call(operation: "CreateMultipartUpload", method: "POST", key: key, query: [("uploads", "")]))
-        guard let uploadID = (try? XMLElement.parse(created.body))?.value("UploadId"), !uploadID.isEmpty else {
+        guard let uploadID = (try? XMLElement.parse(created.response.body))?.value("UploadId"), !uploadID.isEmpty
+        else {
             throw SwiftStreamError(.io, "\(location): CreateMultipartUpload \(key): response has no UploadId")
         }
+        if created.attempts > 1 { await abortUploads(of: key, except: uploadID) }
         do {
             var etags: [(Int, String)] = []
             var current: [UInt8]? = consume first
@@ -324,6 +326,25 @@ public struct S3ReplicaClient: ReplicaClient {
         } catch {
             await abortMultipartUpload(key: key, uploadID: uploadID)
             throw error
+        }
+    }
+
+    /// After a retried `CreateMultipartUpload`: an earlier attempt may have created an upload
+    /// whose answer was lost, which would stay open (and cost storage) for ever. Aborts the key's
+    /// in-progress uploads other than `uploadID`; a key has one writer, so they are all ours.
+    private func abortUploads(of key: String, except uploadID: String) async {
+        do {
+            let response = try await connection.perform(
+                S3Call(
+                    operation: "ListMultipartUploads", method: "GET", key: nil,
+                    query: [("prefix", key), ("uploads", "")]))
+            let root = try XMLElement.parse(response.body)
+            for upload in root.children("Upload") where upload.value("Key") == key {
+                guard let other = upload.value("UploadId"), other != uploadID else { continue }
+                await abortMultipartUpload(key: key, uploadID: other)
+            }
+        } catch {
+            logger.warning("cannot list multipart uploads", metadata: ["key": "\(key)", "error": "\(error)"])
         }
     }
 

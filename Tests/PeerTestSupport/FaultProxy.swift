@@ -19,6 +19,9 @@ public final class FaultProxy: Sendable {
         case status(Int, code: String)
         case reset
         case stall(seconds: Double)
+        /// Forward the request (the server acts on it), then reset the connection instead of
+        /// relaying the answer: a response lost on the way back.
+        case loseResponse
     }
 
     private final class State: Sendable {
@@ -62,6 +65,9 @@ public final class FaultProxy: Sendable {
                     ))
             case .reset: return .reset
             case .stall(let seconds): return .stall(seconds: seconds)
+            case .loseResponse:
+                _ = LoopbackHTTPServer.forward(request, to: upstreamPort)
+                return .reset
             }
         }
     }

@@ -4,8 +4,8 @@ import SwiftStreamHTTP
 import Testing
 @testable import SwiftStreamS3
 
-/// No multipart upload is left behind (each one costs storage until aborted), not even after a
-/// cancelled upload.
+/// No multipart upload is left behind (each one costs storage until aborted): not after a
+/// cancelled upload, not after a CreateMultipartUpload whose answer was lost.
 @Suite(.timeLimit(.minutes(3))) struct S3MultipartCleanupTests {
     // swift-format-ignore: NeverForceUnwrap
     // A literal of 16 lowercase hex digits is a valid generation.
@@ -40,5 +40,21 @@ import Testing
         await #expect(throws: (any Error).self) { try await upload.value }
         #expect(proxy.operationCounts[.abortMultipartUpload] == 1, "\(proxy.operationCounts)")
         #expect(try await Self.inProgressUploads(moto, bucket) == [])
+    }
+
+    @Test func aRetriedCreateLeavesNoOrphan() async throws {
+        let (moto, bucket) = try await MotoServer.freshBucket("orphan")
+        let proxy = try FaultProxy(upstreamPort: moto.port, recordBodies: false)
+        defer { proxy.stop() }
+        let client = makeClient(endpoint: proxy.url, bucket: bucket, credentials: moto.admin) {
+            $0.retry = S3RetryPolicy(maxAttempts: 4, baseDelayMilliseconds: 1, maxDelayMilliseconds: 5)
+        }
+        // moto creates an upload, its answer is lost; the retry creates a second one.
+        proxy.inject([.loseResponse])
+        let big = randomBytes(6 << 20)
+        try await client.writeSnapshot(Self.g, index: 1, bytes: big)
+        #expect(proxy.operationCounts[.createMultipartUpload] == 2, "\(proxy.operationCounts)")
+        #expect(try await Self.inProgressUploads(moto, bucket) == [])
+        #expect(try await client.readSnapshotBytes(Self.g, index: 1) == big)
     }
 }

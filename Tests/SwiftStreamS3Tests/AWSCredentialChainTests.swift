@@ -208,50 +208,6 @@ import Testing
         #expect(await chain.currentSource == .instanceMetadata)
     }
 
-    /// Credential requests to the instance or container metadata service never go through a
-    /// proxy from the environment: the proxy would see the keys. libcurl reads the proxy variables
-    /// of the process, so they are set for this test; `no_proxy` keeps every other test's
-    /// 127.0.0.1 traffic direct, and the metadata servers are addressed as `localhost`.
-    @Test func metadataCredentialsBypassProxies() async throws {
-        let proxied = Mutex<[String]>([])
-        let proxy = try LoopbackHTTPServer { request in
-            proxied.withLock { $0.append("\(request.method) \(request.target)") }
-            return .respond(RawHTTPResponse(status: 502))
-        }
-        defer { proxy.stop() }
-        let document =
-            #"{"Code":"Success","AccessKeyId":"ASIAMETA","SecretAccessKey":"s","Token":"t","Expiration":"2099-01-01T00:00:00Z"}"#
-        let metadata = try LoopbackHTTPServer { request in
-            switch (request.method, request.path) {
-            case ("PUT", "/latest/api/token"):
-                return .respond(RawHTTPResponse(status: 200, text: "imds-token", contentType: "text/plain"))
-            case ("GET", "/latest/meta-data/iam/security-credentials/"):
-                return .respond(RawHTTPResponse(status: 200, text: "role\n", contentType: "text/plain"))
-            case ("GET", "/latest/meta-data/iam/security-credentials/role"), ("GET", "/ecs"):
-                return .respond(RawHTTPResponse(status: 200, text: document, contentType: "application/json"))
-            default:
-                return .respond(RawHTTPResponse(status: 404))
-            }
-        }
-        defer { metadata.stop() }
-        let variables = ["http_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"]
-        setenv("no_proxy", "127.0.0.1", 1)
-        for name in variables { setenv(name, proxy.url, 1) }
-        defer {
-            for name in variables { unsetenv(name) }
-            unsetenv("no_proxy")
-        }
-        let local = "http://localhost:\(metadata.port)"
-        let imds = AWSCredentialChain(
-            accessKeyID: "", secretAccessKey: "",
-            environment: ["HOME": "/nonexistent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": local],
-            http: HTTPClient(), logger: testLogger)
-        #expect(try await imds.credentials().accessKeyID == "ASIAMETA")
-        let container = chain(["AWS_CONTAINER_CREDENTIALS_FULL_URI": local + "/ecs"])
-        #expect(try await container.credentials().accessKeyID == "ASIAMETA")
-        #expect(proxied.withLock { $0 } == [])
-    }
-
     /// After `ExpiredToken` the shared credentials file is read again: a tool that rotates it
     /// (aws sso, a sidecar) has written new keys, and the retry is signed with them.
     @Test func sharedFileIsReadAgainAfterExpiredToken() async throws {

@@ -362,7 +362,7 @@ public actor Database {
         guard pageSize > 0 else { throw SwiftStreamError(.corrupt, "invalid db page size: \(pageSize)") }
         try ownership.makeDirectories(metaPath)
 
-        if let problem = headerMismatch(pageSize: pageSize) {
+        if let problem = try headerMismatch(pageSize: pageSize) {
             logger.warning(
                 "init: cannot determine last wal position, clearing generation", metadata: ["error": "\(problem)"])
             try FileIO.remove(generationFilePath)
@@ -383,9 +383,10 @@ public actor Database {
     }
 
     /// Why the real WAL header does not continue the current generation's last shadow WAL
-    /// (nil when it does, or when there is no generation).
-    private func headerMismatch(pageSize: Int) -> String? {
-        guard let generation = currentGeneration() else { return nil }
+    /// (nil when it does, or when there is no generation). Throws when the `generation` file
+    /// cannot be read: that is no mismatch, and clearing the generation would force a snapshot.
+    private func headerMismatch(pageSize: Int) throws -> String? {
+        guard let generation = try currentGeneration() else { return nil }
         do {
             let index = try ShadowWAL.currentIndex(in: shadowWALDirectory(generation)).index
             let shadow = shadowWALPath(generation, index: index)
@@ -416,9 +417,20 @@ public actor Database {
 
     // MARK: - Generations and positions
 
-    /// The current generation from the `generation` file (nil when missing or malformed).
-    func currentGeneration() -> Generation? {
-        guard let bytes = try? FileIO.readAll(generationFilePath) else { return nil }
+    /// The current generation from the `generation` file: nil when the file is missing (ENOENT)
+    /// or malformed, as in Litestream. Any other read error (EACCES, EISDIR, EIO, EMFILE…) is
+    /// thrown with the file's path: taking it for "no generation" would start a new generation
+    /// and re-snapshot the whole database because of a transient error.
+    func currentGeneration() throws -> Generation? {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readAll(generationFilePath)
+        } catch let error as SystemError where error.isNotFound {
+            return nil
+        } catch {
+            // A SystemError names the path: "read generation file: read <meta>/generation: …".
+            throw SwiftStreamError.wrap("read generation file", error)
+        }
         let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         guard text.utf8.count == 16 else { return nil }
         return Generation(text)
@@ -427,7 +439,7 @@ public actor Database {
     /// The database position: current generation, highest shadow index and the frame-aligned
     /// size of that shadow file; nil before initialisation or without a generation.
     public func position() throws -> WALPosition? {
-        guard let handles, let generation = currentGeneration() else { return nil }
+        guard let handles, let generation = try currentGeneration() else { return nil }
         let index = try ShadowWAL.currentIndex(in: shadowWALDirectory(generation)).index
         let size = try ShadowWAL.alignedSize(shadowWALPath(generation, index: index), pageSize: handles.pageSize)
         return WALPosition(generation: generation, index: index, offset: size ?? 0)
@@ -568,7 +580,7 @@ public actor Database {
     /// Compares the shadow WAL with the real WAL (the table of replication.md §4 step 3).
     private func verify(_ handles: Handles) throws -> SyncInfo {
         var info = SyncInfo()
-        guard let generation = currentGeneration() else {
+        guard let generation = try currentGeneration() else {
             info.reason = "no generation exists"
             return info
         }
@@ -643,7 +655,7 @@ public actor Database {
 
     /// Deletes other generations and shadow files every replica has moved past (keeping one).
     private func clean() throws {
-        let current = currentGeneration()
+        let current = try currentGeneration()
         let generationsDirectory = metaPath + "/generations"
         for entry in try FileIO.listDirectory(generationsDirectory) where entry.name != current?.id {
             try FileIO.removeTree(generationsDirectory + "/" + entry.name)

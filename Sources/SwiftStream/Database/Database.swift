@@ -472,6 +472,26 @@ public actor Database {
         return generation
     }
 
+    /// Creates a new generation and logs why.
+    private func startGeneration(_ handles: Handles, reason: String) throws -> Generation {
+        let generation: Generation
+        do {
+            generation = try createGeneration(handles)
+        } catch {
+            throw SwiftStreamError.wrap("create generation", error)
+        }
+        logger.info("sync: new generation", metadata: ["generation": "\(generation)", "reason": "\(reason)"])
+        return generation
+    }
+
+    /// Starts a new generation outside a DB sync, for a replica whose objects cannot be
+    /// continued; every replica then snapshots into it at its next round.
+    func startGeneration(reason: String) throws {
+        guard let handles, !isClosed else { throw SwiftStreamError(.invalidArgument, "no database available") }
+        _ = try startGeneration(handles, reason: reason)
+        for continuation in changeContinuations { continuation.yield() }
+    }
+
     // MARK: - Sync (replication.md §4)
 
     /// The outcome of verifying the shadow WAL against the real WAL.
@@ -510,13 +530,7 @@ public actor Database {
         var changed = info.walSize != info.shadowSize || info.restart || info.reason != nil
 
         if let reason = info.reason {
-            let generation: Generation
-            do {
-                generation = try createGeneration(handles)
-            } catch {
-                throw SwiftStreamError.wrap("create generation", error)
-            }
-            logger.info("sync: new generation", metadata: ["generation": "\(generation)", "reason": "\(reason)"])
+            let generation = try startGeneration(handles, reason: reason)
             info.generation = generation
             info.shadowIndex = 0
             info.shadowPath = shadowWALPath(generation, index: 0)

@@ -57,6 +57,12 @@ public actor Database {
     /// Held from `open()` to the end of `close(timeout:)`: one replicating process per database.
     private var instanceLock: InstanceLock?
     var isClosed = false
+    /// The replicas that were behind when the shadow WAL backlog exceeded
+    /// `settings.shadowWALBacklogLimit`; while set, DB syncs copy nothing and the read lock is
+    /// released (`suspendForBacklog`, `resumeAfterBacklog`).
+    private(set) var backlogSuspension: Set<String>?
+    /// Set by `resumeAfterBacklog()`: the next DB sync starts a new generation for this reason.
+    private var forcedGenerationReason: String?
     /// Whether `waiting for database file` was logged (once per run, not at every sync).
     private var loggedWaitingForFile = false
 
@@ -516,6 +522,11 @@ public actor Database {
             logger.debug("sync: no database found")
             return
         }
+        if backlogSuspension != nil {
+            logger.debug("sync: suspended, shadow wal backlog limit exceeded")
+            return
+        }
+        try acquireReadLock()
         do {
             try ensureWALExists(handles)
         } catch {
@@ -531,6 +542,7 @@ public actor Database {
 
         if let reason = info.reason {
             let generation = try startGeneration(handles, reason: reason)
+            forcedGenerationReason = nil
             info.generation = generation
             info.shadowIndex = 0
             info.shadowPath = shadowWALPath(generation, index: 0)
@@ -576,6 +588,7 @@ public actor Database {
         } catch {
             throw SwiftStreamError.wrap("cannot clean", error)
         }
+        try suspendIfBacklogExceeded(generation)
         if changed {
             for continuation in changeContinuations { continuation.yield() }
         }
@@ -594,6 +607,10 @@ public actor Database {
     /// Compares the shadow WAL with the real WAL (the table of replication.md §4 step 3).
     private func verify(_ handles: Handles) throws -> SyncInfo {
         var info = SyncInfo()
+        if let reason = forcedGenerationReason {
+            info.reason = reason
+            return info
+        }
         guard let generation = try currentGeneration() else {
             info.reason = "no generation exists"
             return info
@@ -660,6 +677,60 @@ public actor Database {
             throw SwiftStreamError.wrap("cannot init shadow wal file: name=\(next)", error)
         }
         return result
+    }
+
+    // MARK: - Shadow WAL backlog limit
+
+    /// Suspends DB syncs when some replica has more than `settings.shadowWALBacklogLimit` bytes
+    /// of `generation`'s shadow WAL left to upload (ERROR once per suspension).
+    private func suspendIfBacklogExceeded(_ generation: Generation) throws {
+        let limit = settings.shadowWALBacklogLimit
+        guard limit > 0, !replicas.isEmpty else { return }
+        let directory = shadowWALDirectory(generation)
+        var files: [(index: Int, size: Int)] = []
+        for entry in try FileIO.listDirectory(directory) {
+            guard let index = ShadowWAL.parseFileName(entry.name),
+                let status = try FileIO.fileStatus(directory + "/" + entry.name)
+            else { continue }
+            files.append((index, Int(status.st_size)))
+        }
+        var behind: [String] = []
+        var largest = 0
+        for replica in replicas {
+            let reached = replica.positionBox.load()
+            // Bytes after the replica's position; all of them without one in this generation.
+            let backlog = files.reduce(0) { total, file in
+                guard let reached, reached.generation == generation else { return total + file.size }
+                if file.index < reached.index { return total }
+                return total + (file.index == reached.index ? max(0, file.size - reached.offset) : file.size)
+            }
+            largest = max(largest, backlog)
+            if backlog > limit { behind.append(replica.name) }
+        }
+        guard !behind.isEmpty else { return }
+        logger.error(
+            "shadow wal backlog limit exceeded, releasing the wal; a new generation starts when the replica uploads again",
+            metadata: [
+                "replicas": "\(behind.joined(separator: ","))", "bytes": .stringConvertible(largest),
+                "limit": .stringConvertible(limit),
+            ])
+        backlogSuspension = Set(behind)
+        releaseReadLock()
+    }
+
+    /// Whether DB syncs are suspended by the backlog limit with `replica` among those behind.
+    func isSuspendedForBacklog(replica: String) -> Bool {
+        backlogSuspension?.contains(replica) ?? false
+    }
+
+    /// Ends a backlog suspension (a replica that was behind uploaded again): what the
+    /// application wrote meanwhile never reached the shadow WAL, so a DB sync starts a new
+    /// generation right away.
+    func resumeAfterBacklog() throws {
+        guard backlogSuspension != nil else { return }
+        backlogSuspension = nil
+        forcedGenerationReason = "shadow wal backlog limit exceeded"
+        try sync()
     }
 
     /// Largest shadow index before a new generation is forced.

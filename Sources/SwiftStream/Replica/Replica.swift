@@ -197,6 +197,13 @@ public actor Replica {
         await lock()
         defer { unlock() }
         do {
+            if await database.isSuspendedForBacklog(replica: name) {
+                // The database stopped copying because of this replica's backlog: one upload
+                // shows whether the store answers again; then a new generation replaces the
+                // rest of the backlog, which now has a gap.
+                try await syncLocked(database: database, segmentLimit: 1)
+                try await database.resumeAfterBacklog()
+            }
             try await syncLocked(database: database)
         } catch {
             setPosition(nil)
@@ -204,9 +211,13 @@ public actor Replica {
         }
     }
 
-    /// - Parameter mayStartGeneration: whether an unreadable last segment may start a new
-    ///   generation (once per round).
-    private func syncLocked(database: Database, mayStartGeneration: Bool = true) async throws {
+    /// - Parameters:
+    ///   - mayStartGeneration: whether an unreadable last segment may start a new generation
+    ///     (once per round).
+    ///   - segmentLimit: how many segments the round uploads at most.
+    private func syncLocked(
+        database: Database, mayStartGeneration: Bool = true, segmentLimit: Int = .max
+    ) async throws {
         guard let state = try await database.shadowState() else {
             throw SwiftStreamError(.notFound, "no generation, waiting for data")
         }
@@ -227,11 +238,11 @@ public actor Replica {
                     "replica: last wal segment unreadable, starting a new generation",
                     metadata: ["generation": "\(generation)", "error": "\(error)"])
                 try await database.startGeneration(reason: "replica \(name): last wal segment unreadable")
-                return try await syncLocked(database: database, mayStartGeneration: false)
+                return try await syncLocked(database: database, mayStartGeneration: false, segmentLimit: segmentLimit)
             }
         }
         do {
-            try await uploadSegments(database: database, state: state)
+            try await uploadSegments(database: database, state: state, limit: segmentLimit)
         } catch let gone as ShadowFileGone {
             // The position points into a shadow file that is gone (cleaned up, or lost in a
             // crash) while later ones exist: what lies between cannot be uploaded any more. A
@@ -242,13 +253,18 @@ public actor Replica {
                 metadata: ["position": "\(position?.description ?? "")", "reason": "\(gone)"])
             try await snapshot(into: generation, database: database)
             try await recoverPosition(generation)
-            try await uploadSegments(database: database, state: state)
+            try await uploadSegments(database: database, state: state, limit: segmentLimit)
         }
     }
 
-    private func uploadSegments(database: Database, state: (position: WALPosition, pageSize: Int)) async throws {
-        while try await uploadSegment(database: database, pageSize: state.pageSize, currentIndex: state.position.index)
+    private func uploadSegments(
+        database: Database, state: (position: WALPosition, pageSize: Int), limit: Int
+    ) async throws {
+        var uploaded = 0
+        while uploaded < limit,
+            try await uploadSegment(database: database, pageSize: state.pageSize, currentIndex: state.position.index)
         {
+            uploaded += 1
             try Task.checkCancellation()
         }
     }

@@ -153,4 +153,55 @@ struct ReplicaRetryTests {
         let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
         #expect(try contentDigest(path: restored) == app.digest())
     }
+
+    /// Issue 14, point 3: during an outage the shadow WAL stops growing past
+    /// `shadowWALBacklogLimit`: ERROR once, the read lock is released (the application can
+    /// checkpoint and reset its WAL), and once the store answers a new generation starts.
+    @Test func shadowWALBacklogLimitReleasesTheWALUntilTheStoreAnswers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let databasePath = directory.path + "/app.db"
+        let replicaRoot = directory.path + "/replica"
+        let app = try AppWriter(path: databasePath)
+        let client = OutageReplicaClient(root: replicaRoot)
+        let logs = LogRecorder()
+        var settings = fastSettings(minCheckpointPages: 100_000)
+        settings.shadowWALBacklogLimit = 64 << 10
+        let database = replicatingDatabase(databasePath, to: client, settings: settings, logs: logs)
+        let limitMessage =
+            "shadow wal backlog limit exceeded, releasing the wal; a new generation starts when the replica uploads again"
+        try await withRunningDatabase(database) {
+            try await app.write(batches: 3)
+            try await waitUntil("replica catches up") { try await database.replicasCaughtUp() }
+            let before = try #require(try await database.position())
+            client.failing.store(true, ordering: .relaxed)
+            try app.insert(rows: 200)
+            try await waitUntil("the backlog limit is reached") { !logs.messages(limitMessage).isEmpty }
+            let frozen = try #require(try await database.position())
+            #expect(frozen.generation == before.generation)
+
+            // Nothing holds the WAL any more: the application truncates it.
+            let result = try app.connection.checkpoint("TRUNCATE")
+            #expect(result.busy == 0)
+            #expect(try FileIO.fileStatus(databasePath + "-wal")?.st_size == 0)
+            try app.insert(rows: 20)
+            try await waitUntil("uploads were retried") { client.failedUploads.load(ordering: .relaxed) >= 3 }
+            #expect(try await database.position() == frozen, "the shadow WAL no longer grows")
+            #expect(logs.messages(limitMessage).count == 1)
+
+            client.failing.store(false, ordering: .relaxed)
+            try await waitUntil("replica catches up in a new generation", timeout: .seconds(10)) {
+                let generation = try await database.position()?.generation
+                guard generation != before.generation else { return false }
+                return try await database.replicasCaughtUp()
+            }
+        }
+        #expect(logs.messages(limitMessage).first?.level == .error)
+        #expect(logs.messages("sync: new generation").last?.metadata["reason"] == "shadow wal backlog limit exceeded")
+        let listing = try await ReplicaListing(client.base)
+        #expect(listing.generations.count == 2)
+
+        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
+        #expect(try contentDigest(path: restored) == app.digest())
+    }
 }

@@ -212,7 +212,6 @@ struct DatabaseSyncTests {
         try await expectSameGeneration()
         try await database.close()
 
-        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
-        #expect(try contentDigest(path: restored) == app.digest())
+        try await expectLitestreamRestoreMatches(app, replica: replicaRoot, in: directory)
     }
 }

@@ -57,6 +57,12 @@ public actor Database {
     /// Held from `open()` to the end of `close(timeout:)`: one replicating process per database.
     private var instanceLock: InstanceLock?
     var isClosed = false
+    /// The replicas that were behind when the shadow WAL backlog exceeded
+    /// `settings.shadowWALBacklogLimit`; while set, DB syncs copy nothing and the read lock is
+    /// released (`suspendForBacklog`, `resumeAfterBacklog`).
+    private(set) var backlogSuspension: Set<String>?
+    /// Set by `resumeAfterBacklog()`: the next DB sync starts a new generation for this reason.
+    private var forcedGenerationReason: String?
     /// Whether `waiting for database file` was logged (once per run, not at every sync).
     private var loggedWaitingForFile = false
 
@@ -362,7 +368,7 @@ public actor Database {
         guard pageSize > 0 else { throw SwiftStreamError(.corrupt, "invalid db page size: \(pageSize)") }
         try ownership.makeDirectories(metaPath)
 
-        if let problem = headerMismatch(pageSize: pageSize) {
+        if let problem = try headerMismatch(pageSize: pageSize) {
             logger.warning(
                 "init: cannot determine last wal position, clearing generation", metadata: ["error": "\(problem)"])
             try FileIO.remove(generationFilePath)
@@ -383,9 +389,10 @@ public actor Database {
     }
 
     /// Why the real WAL header does not continue the current generation's last shadow WAL
-    /// (nil when it does, or when there is no generation).
-    private func headerMismatch(pageSize: Int) -> String? {
-        guard let generation = currentGeneration() else { return nil }
+    /// (nil when it does, or when there is no generation). Throws when the `generation` file
+    /// cannot be read: that is no mismatch, and clearing the generation would force a snapshot.
+    private func headerMismatch(pageSize: Int) throws -> String? {
+        guard let generation = try currentGeneration() else { return nil }
         do {
             let index = try ShadowWAL.currentIndex(in: shadowWALDirectory(generation)).index
             let shadow = shadowWALPath(generation, index: index)
@@ -416,9 +423,20 @@ public actor Database {
 
     // MARK: - Generations and positions
 
-    /// The current generation from the `generation` file (nil when missing or malformed).
-    func currentGeneration() -> Generation? {
-        guard let bytes = try? FileIO.readAll(generationFilePath) else { return nil }
+    /// The current generation from the `generation` file: nil when the file is missing (ENOENT)
+    /// or malformed, as in Litestream. Any other read error (EACCES, EISDIR, EIO, EMFILE…) is
+    /// thrown with the file's path: taking it for "no generation" would start a new generation
+    /// and re-snapshot the whole database because of a transient error.
+    func currentGeneration() throws -> Generation? {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readAll(generationFilePath)
+        } catch let error as SystemError where error.isNotFound {
+            return nil
+        } catch {
+            // A SystemError names the path: "read generation file: read <meta>/generation: …".
+            throw SwiftStreamError.wrap("read generation file", error)
+        }
         let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         guard text.utf8.count == 16 else { return nil }
         return Generation(text)
@@ -427,7 +445,7 @@ public actor Database {
     /// The database position: current generation, highest shadow index and the frame-aligned
     /// size of that shadow file; nil before initialisation or without a generation.
     public func position() throws -> WALPosition? {
-        guard let handles, let generation = currentGeneration() else { return nil }
+        guard let handles, let generation = try currentGeneration() else { return nil }
         let index = try ShadowWAL.currentIndex(in: shadowWALDirectory(generation)).index
         let size = try ShadowWAL.alignedSize(shadowWALPath(generation, index: index), pageSize: handles.pageSize)
         return WALPosition(generation: generation, index: index, offset: size ?? 0)
@@ -460,6 +478,26 @@ public actor Database {
         return generation
     }
 
+    /// Creates a new generation and logs why.
+    private func startGeneration(_ handles: Handles, reason: String) throws -> Generation {
+        let generation: Generation
+        do {
+            generation = try createGeneration(handles)
+        } catch {
+            throw SwiftStreamError.wrap("create generation", error)
+        }
+        logger.info("sync: new generation", metadata: ["generation": "\(generation)", "reason": "\(reason)"])
+        return generation
+    }
+
+    /// Starts a new generation outside a DB sync, for a replica whose objects cannot be
+    /// continued; every replica then snapshots into it at its next round.
+    func startGeneration(reason: String) throws {
+        guard let handles, !isClosed else { throw SwiftStreamError(.invalidArgument, "no database available") }
+        _ = try startGeneration(handles, reason: reason)
+        for continuation in changeContinuations { continuation.yield() }
+    }
+
     // MARK: - Sync (replication.md §4)
 
     /// The outcome of verifying the shadow WAL against the real WAL.
@@ -484,6 +522,11 @@ public actor Database {
             logger.debug("sync: no database found")
             return
         }
+        if backlogSuspension != nil {
+            logger.debug("sync: suspended, shadow wal backlog limit exceeded")
+            return
+        }
+        try acquireReadLock()
         do {
             try ensureWALExists(handles)
         } catch {
@@ -498,13 +541,8 @@ public actor Database {
         var changed = info.walSize != info.shadowSize || info.restart || info.reason != nil
 
         if let reason = info.reason {
-            let generation: Generation
-            do {
-                generation = try createGeneration(handles)
-            } catch {
-                throw SwiftStreamError.wrap("create generation", error)
-            }
-            logger.info("sync: new generation", metadata: ["generation": "\(generation)", "reason": "\(reason)"])
+            let generation = try startGeneration(handles, reason: reason)
+            forcedGenerationReason = nil
             info.generation = generation
             info.shadowIndex = 0
             info.shadowPath = shadowWALPath(generation, index: 0)
@@ -550,6 +588,7 @@ public actor Database {
         } catch {
             throw SwiftStreamError.wrap("cannot clean", error)
         }
+        try suspendIfBacklogExceeded(generation)
         if changed {
             for continuation in changeContinuations { continuation.yield() }
         }
@@ -568,7 +607,11 @@ public actor Database {
     /// Compares the shadow WAL with the real WAL (the table of replication.md §4 step 3).
     private func verify(_ handles: Handles) throws -> SyncInfo {
         var info = SyncInfo()
-        guard let generation = currentGeneration() else {
+        if let reason = forcedGenerationReason {
+            info.reason = reason
+            return info
+        }
+        guard let generation = try currentGeneration() else {
             info.reason = "no generation exists"
             return info
         }
@@ -636,6 +679,60 @@ public actor Database {
         return result
     }
 
+    // MARK: - Shadow WAL backlog limit
+
+    /// Suspends DB syncs when some replica has more than `settings.shadowWALBacklogLimit` bytes
+    /// of `generation`'s shadow WAL left to upload (ERROR once per suspension).
+    private func suspendIfBacklogExceeded(_ generation: Generation) throws {
+        let limit = settings.shadowWALBacklogLimit
+        guard limit > 0, !replicas.isEmpty else { return }
+        let directory = shadowWALDirectory(generation)
+        var files: [(index: Int, size: Int)] = []
+        for entry in try FileIO.listDirectory(directory) {
+            guard let index = ShadowWAL.parseFileName(entry.name),
+                let status = try FileIO.fileStatus(directory + "/" + entry.name)
+            else { continue }
+            files.append((index, Int(status.st_size)))
+        }
+        var behind: [String] = []
+        var largest = 0
+        for replica in replicas {
+            let reached = replica.positionBox.load()
+            // Bytes after the replica's position; all of them without one in this generation.
+            let backlog = files.reduce(0) { total, file in
+                guard let reached, reached.generation == generation else { return total + file.size }
+                if file.index < reached.index { return total }
+                return total + (file.index == reached.index ? max(0, file.size - reached.offset) : file.size)
+            }
+            largest = max(largest, backlog)
+            if backlog > limit { behind.append(replica.name) }
+        }
+        guard !behind.isEmpty else { return }
+        logger.error(
+            "shadow wal backlog limit exceeded, releasing the wal; a new generation starts when the replica uploads again",
+            metadata: [
+                "replicas": "\(behind.joined(separator: ","))", "bytes": .stringConvertible(largest),
+                "limit": .stringConvertible(limit),
+            ])
+        backlogSuspension = Set(behind)
+        releaseReadLock()
+    }
+
+    /// Whether DB syncs are suspended by the backlog limit with `replica` among those behind.
+    func isSuspendedForBacklog(replica: String) -> Bool {
+        backlogSuspension?.contains(replica) ?? false
+    }
+
+    /// Ends a backlog suspension (a replica that was behind uploaded again): what the
+    /// application wrote meanwhile never reached the shadow WAL, so a DB sync starts a new
+    /// generation right away.
+    func resumeAfterBacklog() throws {
+        guard backlogSuspension != nil else { return }
+        backlogSuspension = nil
+        forcedGenerationReason = "shadow wal backlog limit exceeded"
+        try sync()
+    }
+
     /// Largest shadow index before a new generation is forced.
     static let maxIndex = 0x7FFF_FFFF
 
@@ -643,7 +740,7 @@ public actor Database {
 
     /// Deletes other generations and shadow files every replica has moved past (keeping one).
     private func clean() throws {
-        let current = currentGeneration()
+        let current = try currentGeneration()
         let generationsDirectory = metaPath + "/generations"
         for entry in try FileIO.listDirectory(generationsDirectory) where entry.name != current?.id {
             try FileIO.removeTree(generationsDirectory + "/" + entry.name)

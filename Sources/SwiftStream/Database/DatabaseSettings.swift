@@ -20,6 +20,13 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// timeout is passed; zero (or less) means no bound, as in Litestream. Anything a bound leaves
     /// over stays in the shadow WAL: the next start uploads it if the disk survived.
     public var finalSyncTimeout: Duration = .seconds(8)
+    /// Bytes of shadow WAL that some replica has not uploaded yet (during a store outage) past
+    /// which the database stops copying the WAL and releases its read lock, so that the
+    /// application's checkpoints can reset the WAL again; once a replica that was behind uploads
+    /// again, a new generation starts (a snapshot, not a gap). 0 disables the limit. An engine
+    /// setting only, not a config key (Litestream has no such limit: its shadow WAL grows until
+    /// the disk is full).
+    public var shadowWALBacklogLimit: Int = 1 << 30
 
     public init() {}
 
@@ -27,6 +34,9 @@ public struct DatabaseSettings: Sendable, Equatable {
     public func validate() throws {
         if minCheckpointPageCount <= 0 {
             throw SwiftStreamError(.invalidConfiguration, "minimum checkpoint page count required")
+        }
+        if shadowWALBacklogLimit < 0 {
+            throw SwiftStreamError(.invalidConfiguration, "shadow wal backlog limit must not be negative")
         }
         if maxCheckpointPageCount < 0 {
             throw SwiftStreamError(.invalidConfiguration, "max checkpoint page count must not be negative")

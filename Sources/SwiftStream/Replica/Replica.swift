@@ -197,6 +197,13 @@ public actor Replica {
         await lock()
         defer { unlock() }
         do {
+            if await database.isSuspendedForBacklog(replica: name) {
+                // The database stopped copying because of this replica's backlog: one upload
+                // shows whether the store answers again; then a new generation replaces the
+                // rest of the backlog, which now has a gap.
+                try await syncLocked(database: database, segmentLimit: 1)
+                try await database.resumeAfterBacklog()
+            }
             try await syncLocked(database: database)
         } catch {
             setPosition(nil)
@@ -204,7 +211,13 @@ public actor Replica {
         }
     }
 
-    private func syncLocked(database: Database) async throws {
+    /// - Parameters:
+    ///   - mayStartGeneration: whether an unreadable last segment may start a new generation
+    ///     (once per round).
+    ///   - segmentLimit: how many segments the round uploads at most.
+    private func syncLocked(
+        database: Database, mayStartGeneration: Bool = true, segmentLimit: Int = .max
+    ) async throws {
         guard let state = try await database.shadowState() else {
             throw SwiftStreamError(.notFound, "no generation, waiting for data")
         }
@@ -212,34 +225,82 @@ public actor Replica {
         logger.debug("replica sync", metadata: ["position": "\(state.position)"])
         if position?.generation != generation {
             if try await client.snapshots(in: generation).isEmpty {
-                let info = try await snapshotLocked(database: database)
-                if info.generation != generation {
-                    throw SwiftStreamError(.io, "generation changed during snapshot, exiting sync")
-                }
+                try await snapshot(into: generation, database: database)
             }
-            let recovered: WALPosition
             do {
-                recovered = try await calculatePosition(generation)
-            } catch {
-                throw SwiftStreamError.wrap("cannot determine replica position", error)
+                try await recoverPosition(generation)
+            } catch let error as SwiftStreamError where mayStartGeneration && error.cause is LZ4Error {
+                // The replica's objects end in a segment nobody can decompress: restores (ours
+                // and Litestream's) would stop there too. A snapshot in this generation does not
+                // help when its index is the segment's (restores replay that index's segments
+                // from offset 0): only a new generation gives the replica a clean start.
+                logger.warning(
+                    "replica: last wal segment unreadable, starting a new generation",
+                    metadata: ["generation": "\(generation)", "error": "\(error)"])
+                try await database.startGeneration(reason: "replica \(name): last wal segment unreadable")
+                return try await syncLocked(database: database, mayStartGeneration: false, segmentLimit: segmentLimit)
             }
-            logger.debug("replica sync: calc new pos", metadata: ["position": "\(recovered)"])
-            setPosition(recovered)
         }
-        while try await uploadSegment(database: database, pageSize: state.pageSize) {
+        do {
+            try await uploadSegments(database: database, state: state, limit: segmentLimit)
+        } catch let gone as ShadowFileGone {
+            // The position points into a shadow file that is gone (cleaned up, or lost in a
+            // crash) while later ones exist: what lies between cannot be uploaded any more. A
+            // snapshot at the current index closes the gap for this replica alone; restores
+            // start from the latest snapshot, so the segments before it are never read.
+            logger.warning(
+                "replica: position behind the local shadow wal, new snapshot",
+                metadata: ["position": "\(position?.description ?? "")", "reason": "\(gone)"])
+            try await snapshot(into: generation, database: database)
+            try await recoverPosition(generation)
+            try await uploadSegments(database: database, state: state, limit: segmentLimit)
+        }
+    }
+
+    private func uploadSegments(
+        database: Database, state: (position: WALPosition, pageSize: Int), limit: Int
+    ) async throws {
+        var uploaded = 0
+        while uploaded < limit,
+            try await uploadSegment(database: database, pageSize: state.pageSize, currentIndex: state.position.index)
+        {
+            uploaded += 1
             try Task.checkCancellation()
         }
     }
 
-    /// (max snapshot index, 0) without segments, else the end of the highest segment measured
-    /// by decompressing it.
+    /// A snapshot of the database, which must still be in `generation`.
+    private func snapshot(into generation: Generation, database: Database) async throws {
+        let info = try await snapshotLocked(database: database)
+        if info.generation != generation {
+            throw SwiftStreamError(.io, "generation changed during snapshot, exiting sync")
+        }
+    }
+
+    /// Sets the position from the replica's objects (`calculatePosition`).
+    private func recoverPosition(_ generation: Generation) async throws {
+        let recovered: WALPosition
+        do {
+            recovered = try await calculatePosition(generation)
+        } catch {
+            throw SwiftStreamError.wrap("cannot determine replica position", error)
+        }
+        logger.debug("replica sync: calc new pos", metadata: ["position": "\(recovered)"])
+        setPosition(recovered)
+    }
+
+    /// (max snapshot index, 0) without segments at or after that index, else the end of the
+    /// highest segment measured by decompressing it. (Litestream takes the highest segment even
+    /// below the latest snapshot; the recovery from a shadow gap snapshots past such segments.)
     private func calculatePosition(_ generation: Generation) async throws -> WALPosition {
         let snapshots = try await client.snapshots(in: generation)
         guard let snapshot = snapshots.max(by: { $0.index < $1.index }) else {
             throw SwiftStreamError(.notFound, "no snapshot available: generation=\(generation)")
         }
         let segments = try await client.walSegments(in: generation)
-        guard let last = segments.max(by: { ($0.index, $0.offset) < ($1.index, $1.offset) }) else {
+        guard let last = segments.max(by: { ($0.index, $0.offset) < ($1.index, $1.offset) }),
+            last.index >= snapshot.index
+        else {
             return WALPosition(generation: generation, index: snapshot.index, offset: 0)
         }
         let compressed = try await client.walSegment(at: last.position)
@@ -249,10 +310,10 @@ public actor Replica {
 
     /// Uploads everything after the position in its shadow file (or the next index's file from
     /// offset 0); false when there is nothing to upload.
-    private func uploadSegment(database: Database, pageSize: Int) async throws -> Bool {
+    private func uploadSegment(database: Database, pageSize: Int, currentIndex: Int) async throws -> Bool {
         guard let position,
             let (descriptor, start, path, size) = try Replica.openPendingShadow(
-                after: position, database: database, pageSize: pageSize)
+                after: position, database: database, pageSize: pageSize, currentIndex: currentIndex)
         else { return false }
         defer { descriptor.closeIgnoringErrors() }
 
@@ -276,11 +337,13 @@ public actor Replica {
 
     /// The shadow file that holds bytes after `position` (its own file, or the next index's from
     /// offset 0), open, with where the upload starts and the file's frame-aligned size; nil when
-    /// there is nothing to upload.
+    /// there is nothing to upload. Throws `ShadowFileGone` when the position's file is missing
+    /// below the database's `currentIndex`.
     private static func openPendingShadow(
-        after position: WALPosition, database: Database, pageSize: Int
+        after position: WALPosition, database: Database, pageSize: Int, currentIndex: Int
     ) throws -> (FileDescriptor, WALPosition, String, Int)? {
         let path = database.shadowWALPath(position.generation, index: position.index)
+        if position.index < currentIndex, !FileIO.exists(path) { throw ShadowFileGone(path: path) }
         let (descriptor, size) = try openShadow(path, pageSize: pageSize)
         if position.offset < size { return (descriptor, position, path, size) }
         descriptor.closeIgnoringErrors()
@@ -296,6 +359,12 @@ public actor Replica {
             return nil
         }
         return (nextDescriptor, next, nextPath, nextSize)
+    }
+
+    /// The shadow file a replica's position points into no longer exists, though later ones do.
+    struct ShadowFileGone: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "shadow wal \(path) no longer exists" }
     }
 
     /// Opens a shadow file and reads its frame-aligned size (closing it again if that fails).

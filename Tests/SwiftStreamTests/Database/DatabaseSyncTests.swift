@@ -141,4 +141,77 @@ struct DatabaseSyncTests {
         let error = await #expect(throws: SwiftStreamError.self) { try await duplicate.open() }
         #expect(error?.message == "duplicate replica name: \"file\"")
     }
+
+    /// Issue 14, point 1: only a missing `generation` file means "no generation". A file that
+    /// cannot be read (here a directory in its place: read(2) fails with EISDIR) fails the sync
+    /// with an error naming it, at every sync and at a restart, and never starts a new
+    /// generation; once it is readable again replication continues in the same generation.
+    @Test func unreadableGenerationFileFailsTheSyncWithoutANewGeneration() async throws {
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
+        defer { directory.remove() }
+        try app.insert(rows: 3)
+        let logs = LogRecorder()
+        var database = replicatingDatabase(databasePath, to: client, logs: logs)
+        try await database.open()
+        try await database.sync()
+        let replica = try #require(database.replicas.first)
+        try await replica.sync(database: database)
+        let generation = try #require(try await database.position()?.generation)
+        let generationFile = database.generationFilePath
+        let metaPath = database.metaPath
+        let saved = try FileIO.readAll(generationFile)
+
+        func makeUnreadable() throws {
+            try FileIO.remove(generationFile)
+            try FileIO.makeDirectories(generationFile)
+        }
+        func expectReadFailure(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+            async
+        {
+            let error = await #expect(throws: (any Error).self, sourceLocation: sourceLocation) { try await body() }
+            #expect("\(error.map { "\($0)" } ?? "")".contains(generationFile), sourceLocation: sourceLocation)
+        }
+        func expectSameGeneration(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let local = try FileIO.listDirectory(metaPath + "/generations").map(\.name)
+            #expect(local == [generation.id], sourceLocation: sourceLocation)
+            let listing = try await ReplicaListing(client)
+            #expect(listing.generations == [generation], sourceLocation: sourceLocation)
+            #expect(listing.snapshots.count == 1, sourceLocation: sourceLocation)
+            #expect(logs.messages("sync: new generation").count == 1, sourceLocation: sourceLocation)
+        }
+
+        try makeUnreadable()
+        try app.insert(rows: 2)
+        await expectReadFailure { try await database.sync() }
+        await expectReadFailure { try await database.sync() }
+        await expectReadFailure { try await replica.sync(database: database) }
+        try await expectSameGeneration()
+
+        // Restored: the next sync continues the generation.
+        try FileIO.removeTree(generationFile)
+        try FileIO.write(saved, to: generationFile)
+        try await database.sync()
+        try await replica.sync(database: database)
+        #expect(try await database.position()?.generation == generation)
+        try await expectSameGeneration()
+        try await database.close()
+
+        // At a restart (initialisation compares the WAL headers of the current generation).
+        try makeUnreadable()
+        try app.insert(rows: 2)
+        database = replicatingDatabase(databasePath, to: client, logs: logs)
+        try await database.open()
+        await expectReadFailure { try await database.sync() }
+        try await expectSameGeneration()
+        try FileIO.removeTree(generationFile)
+        try FileIO.write(saved, to: generationFile)
+        try await database.sync()
+        let restarted = try #require(database.replicas.first)
+        try await restarted.sync(database: database)
+        #expect(try await database.replicasCaughtUp())
+        try await expectSameGeneration()
+        try await database.close()
+
+        try await expectLitestreamRestoreMatches(app, replica: replicaRoot, in: directory)
+    }
 }

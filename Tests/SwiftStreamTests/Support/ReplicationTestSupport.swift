@@ -176,6 +176,15 @@ func litestreamRestore(
     return output
 }
 
+/// Restores `file://<replica>` with the real Litestream and expects the application's content.
+func expectLitestreamRestoreMatches(
+    _ app: AppWriter, replica: String, in directory: TemporaryDirectory,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let restored = try await litestreamRestore(replica: replica, in: directory, sourceLocation: sourceLocation)
+    #expect(try contentDigest(path: restored) == app.digest(), sourceLocation: sourceLocation)
+}
+
 /// Objects of a file replica as (generation, snapshots, segments).
 struct ReplicaListing {
     var generations: [Generation]

@@ -25,9 +25,12 @@ extension Database {
     /// frames carry laid over it (the latest image of each page), cut to the size the last
     /// commit frame records. Only a page map is kept in memory (page number to offset in the
     /// shadow file); pages are read once, in order. This works at every index, index 0
-    /// included.
+    /// included. Nil without a generation, or while copying is suspended by the backlog limit.
     public func validationPoint() throws -> ValidationPoint? {
         try sync()
+        // While the backlog limit suspends copying, the read lock is released and the database
+        // file may hold frames past the shadow WAL: there is no position to check.
+        guard backlogSuspension == nil else { return nil }
         guard let handles, let databaseDescriptor, let position = try position() else { return nil }
         let shadowPath = shadowWALPath(position.generation, index: position.index)
         let pageSize = handles.pageSize

@@ -520,6 +520,17 @@ public actor Replica {
                         "n": .stringConvertible(stale.count),
                     ])
             }
+            // A snapshot can be taken while this replica is still in an earlier index (a
+            // checkpoint started the next one). Once no snapshot before `keep` is left, nothing
+            // restores that index's remaining bytes; uploading them would leave segments that
+            // start past offset 0 below the oldest snapshot, which Litestream v0.3.13's restore
+            // rejects ("missing initial wal segment"). Continue from the start of `keep`.
+            if let position, position.generation == generation, position.index < keep {
+                logger.debug(
+                    "replica position moved past retention",
+                    metadata: ["position": "\(position)", "index": .stringConvertible(keep)])
+                setPosition(WALPosition(generation: generation, index: keep, offset: 0))
+            }
         }
     }
 }

@@ -151,6 +151,44 @@ struct ReplicationTests {
         #expect(try contentDigest(path: restored) == app.digest())
     }
 
+    /// Retention snapshots at index 1 while the replica still has the tail of index 0 to upload:
+    /// that tail must not be uploaded below the only snapshot left (Litestream's restore rejects
+    /// a segment that starts past offset 0 there).
+    @Test func retentionWhileAnEarlierIndexIsUnfinishedLeavesNoSegmentBelowTheSnapshot() async throws {
+        let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
+        defer { directory.remove() }
+        var replicaSettings = fastReplicaSettings()
+        replicaSettings.retention = .nanoseconds(1)
+        let database = replicatingDatabase(
+            databasePath, to: client, settings: fastSettings(minCheckpointPages: 1), replicaSettings: replicaSettings)
+        let replica = try #require(database.replicas.first)
+        try app.insert(rows: 2)
+        try await database.open()
+        try await database.sync()
+        try await replica.sync(database: database)  // the replica is in index 0
+        try app.insert(rows: 3)
+        try await database.sync()  // more of index 0 in the shadow WAL, and a checkpoint
+        try app.insert(rows: 3)
+        try await database.sync()  // the application restarted the WAL: index 1
+        let position = try #require(try await database.position())
+        try #require(position.index >= 1)
+        let replicaPosition = await replica.currentPosition
+        #expect(
+            replicaPosition.map { $0.index < position.index } == true,
+            "\(String(describing: replicaPosition)) \(position)")
+
+        try await replica.enforceRetention(database: database)  // snapshot at index 1, index 0 deleted
+        try await replica.sync(database: database)
+        try await database.close()
+
+        let listing = try await ReplicaListing(client)
+        let lowest = try #require(listing.snapshots.map(\.index).min())
+        #expect(lowest >= 1)
+        #expect(listing.segments.allSatisfy { $0.index >= lowest }, "\(listing.segments)")
+        let restored = try await litestreamRestore(replica: replicaRoot, in: directory)
+        #expect(try contentDigest(path: restored) == app.digest())
+    }
+
     @Test func retentionDeletesOldSnapshotsAndSegments() async throws {
         let (directory, databasePath, replicaRoot, app, client) = try fileReplicaScenario()
         defer { directory.remove() }

@@ -9,13 +9,14 @@ import SystemPackage
 /// its result and throws `SystemError` with the path, so errors read like Go's
 /// (`open /x: permission denied`). Work on an open file goes through `FileDescriptor`.
 public enum FileIO {
-    /// Reads the whole file at `path`, to end of file (files whose `st_size` is 0 or stale, such
-    /// as those in `/proc`, included).
+    /// Reads the whole file at `path`: `st_size` bytes, or to end of file for files that report a
+    /// size of 0, such as those in `/proc`.
     public static func readAll(_ path: String) throws -> [UInt8] {
         try FileDescriptor.withOpened(path) { descriptor in
             let size = Int(try descriptor.status(path: path).st_size)
             var bytes = try descriptor.read(count: size, at: 0, path: path)
-            guard bytes.count == size else { return bytes }
+            // Only files that report no size (those in /proc) are read on to end of file.
+            guard size == 0 else { return bytes }
             try descriptor.readChunks(from: size, path: path, chunkSize: 16_384) { bytes.append(contentsOf: $0) }
             return bytes
         }

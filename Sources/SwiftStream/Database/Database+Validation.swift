@@ -34,18 +34,14 @@ extension Database {
         guard let handles, let databaseDescriptor, let position = try position() else { return nil }
         let shadowPath = shadowWALPath(position.generation, index: position.index)
         let pageSize = handles.pageSize
-        let frameSize = WAL.frameHeaderSize + pageSize
         return try FileDescriptor.withOpened(shadowPath) { shadow in
             var latest: [UInt32: Int] = [:]
             var committedSize: Int?
-            var offset = WAL.headerSize
-            while offset + frameSize <= position.offset {
-                let header = try shadow.read(count: WAL.frameHeaderSize, at: offset, path: shadowPath)
-                guard header.count == WAL.frameHeaderSize else { break }
-                latest[WAL.readBE32(header, 0)] = offset + WAL.frameHeaderSize
-                let commit = WAL.readBE32(header, 4)
+            try ShadowWAL.forEachFrame(
+                of: shadow, path: shadowPath, from: WAL.headerSize, to: position.offset, pageSize: pageSize
+            ) { page, commit, offset in
+                latest[page] = offset + WAL.frameHeaderSize
                 if commit != 0 { committedSize = Int(commit) }
-                offset += frameSize
             }
             let fileSize = Int(try databaseDescriptor.status(path: path).st_size)
             let pages = committedSize ?? fileSize / pageSize

@@ -285,7 +285,6 @@ public actor Database {
     /// committed transactions (commit frames) and bytes.
     private func pendingUpload(from reached: WALPosition?, to target: WALPosition) -> (transactions: Int, bytes: Int) {
         guard let pageSize = handles?.pageSize else { return (0, 0) }
-        let frameSize = WAL.frameHeaderSize + pageSize
         var start = reached?.generation == target.generation ? reached : nil
         if start == nil {
             let indices =
@@ -298,19 +297,19 @@ public actor Database {
         var bytes = 0
         for index in start.index...target.index {
             let path = shadowWALPath(target.generation, index: index)
-            let end =
-                index == target.index
-                ? target.offset : ((try? ShadowWAL.alignedSize(path, pageSize: pageSize)) ?? nil) ?? 0
-            var offset = max(index == start.index ? start.offset : 0, WAL.headerSize)
-            bytes += max(0, end - (index == start.index ? start.offset : 0))
-            guard let descriptor = try? FileDescriptor.open(path, .readOnly) else { continue }
-            defer { descriptor.closeIgnoringErrors() }
-            while offset + frameSize <= end {
-                guard let header = try? descriptor.read(count: 8, at: offset, path: path), header.count == 8 else {
-                    break
+            let from = index == start.index ? start.offset : 0
+            let end: Int
+            if index == target.index {
+                end = target.offset
+            } else {
+                end = ((try? ShadowWAL.alignedSize(path, pageSize: pageSize)) ?? nil) ?? 0
+            }
+            bytes += max(0, end - from)
+            try? FileDescriptor.withOpened(path) { descriptor in
+                try ShadowWAL.forEachFrame(of: descriptor, path: path, from: from, to: end, pageSize: pageSize) {
+                    _, commit, _ in
+                    if commit != 0 { transactions += 1 }
                 }
-                if WAL.readBE32(header, 4) != 0 { transactions += 1 }
-                offset += frameSize
             }
         }
         return (transactions, bytes)

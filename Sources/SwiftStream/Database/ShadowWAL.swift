@@ -162,6 +162,23 @@ enum ShadowWAL {
         return try copyFrames(from: realWAL, to: shadow, pageSize: pageSize, scratch: scratch).newSize
     }
 
+    /// Calls `body` with the page number, the commit field (non-zero on a commit frame) and the
+    /// byte offset of every whole frame in `[start, end)` of a shadow file; `start` is
+    /// frame-aligned (the header size at the earliest). Reads the frame headers only.
+    static func forEachFrame(
+        of descriptor: FileDescriptor, path: String, from start: Int, to end: Int, pageSize: Int,
+        _ body: (_ page: UInt32, _ commit: UInt32, _ offset: Int) throws -> Void
+    ) throws {
+        let frameSize = WAL.frameHeaderSize + pageSize
+        var offset = max(start, WAL.headerSize)
+        while offset + frameSize <= end {
+            let header = try descriptor.read(count: 8, at: offset, path: path)
+            guard header.count == 8 else { break }
+            try body(WAL.readBE32(header, 0), WAL.readBE32(header, 4), offset)
+            offset += frameSize
+        }
+    }
+
     /// Deletes every file whose name ends in `.tmp` anywhere below `root` (missing root: no-op).
     static func removeTemporaryFiles(under root: String) throws {
         guard let entries = try FileIO.listDirectoryIfExists(root) else { return }
